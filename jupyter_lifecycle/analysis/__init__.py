@@ -1,0 +1,1 @@
+"""Per-cell analysis: IPython syntax, libcst parse, ordered name analysis, diagnostics."""
