@@ -1,0 +1,177 @@
+"""Analyse one cell's source: IPython syntax → libcst tree → ordered names → dropped statements.
+
+The result depends on the source text alone, so it is cached by source hash (``cache.py``).
+Whether an issue is an error depends on the cell's stage, which the graph knows: issues here are
+facts ("this cell uses %%bash"), the graph decides their severity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..errors import Severity
+from .ipython_syntax import CODE_MAGICS, MagicRewriter, MagicUse, split_cell_magic, transform_ipython
+from .names import StatementNames, analyze_names
+
+ANALYZER_VERSION = 3
+
+# Method chains that only look at a value, so a trailing call of them is a display.
+DISPLAY_METHODS = frozenset({
+    "head", "tail", "describe", "info", "sample", "value_counts", "nunique", "unique", "corr",
+    "cov", "isna", "isnull", "notna", "notnull", "sum", "mean", "median", "std", "var", "min",
+    "max", "count", "memory_usage", "to_frame", "round", "sort_values", "style", "plot", "hist",
+    "items", "keys", "values",
+})
+DISPLAY_FUNCTIONS = frozenset({"display", "display_html", "display_markdown"})
+
+
+@dataclass(frozen=True)
+class CellIssue:
+    line: int
+    severity: Severity
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CellAnalysis:
+    """Everything the graph and codegen need to know about one cell's source."""
+
+    module: cst.Module | None  # plain Python after rewriting magics; None if it cannot parse
+    statements: tuple[StatementNames, ...]
+    dropped: tuple[tuple[int, str], ...]  # (statement index, why) left out of exported code
+    magics: tuple[MagicUse, ...]
+    issues: tuple[CellIssue, ...]  # syntax errors and disallowed syntax (errors if exported)
+    line_offset: int = 0  # original line = line in ``module`` + line_offset
+
+    @property
+    def parsed(self) -> bool:
+        return self.module is not None
+
+    @property
+    def dropped_indices(self) -> frozenset[int]:
+        return frozenset(i for i, _ in self.dropped)
+
+    def kept(self) -> list[tuple[StatementNames, cst.BaseStatement]]:
+        """The statements exported code keeps, with their names."""
+        if self.module is None:
+            return []
+        dropped = self.dropped_indices
+        return [(names, stmt) for names, stmt in zip(self.statements, self.module.body)
+                if names.index not in dropped]
+
+
+def analyze_source(source: str) -> CellAnalysis:
+    """Never raises for any text: problems come back as issues."""
+    name, _, body = split_cell_magic(source)
+    magics: list[MagicUse] = []
+    offset = 0
+    code = source
+    if name is not None:
+        stripped = source.lstrip("\n")
+        offset = source[: len(source) - len(stripped)].count("\n") + 1  # the %% line and any above
+        if name not in CODE_MAGICS:
+            issue = CellIssue(offset, Severity.ERROR, "magic",
+                              f"cell magic `%%{name}` cannot be exported; move the cell to an "
+                              "explore or skip stage, or rewrite it in Python")
+            return CellAnalysis(None, (), (), (MagicUse(offset, name, "disallowed", issue.message),),
+                                (issue,), offset)
+        magics.append(MagicUse(offset, name, "inlined", f"`%%{name}` removed, its code kept"))
+        code = body
+    try:
+        module = cst.parse_module(code)
+        rewritten = False
+    except cst.ParserSyntaxError:
+        transformed = transform_ipython(code)
+        try:
+            module = cst.parse_module(transformed)
+        except cst.ParserSyntaxError as exc:
+            return _syntax_error(exc, offset, tuple(magics))
+        except Exception as exc:  # libcst can reject odd input with other errors
+            return CellAnalysis(None, (), (), tuple(magics),
+                                (CellIssue(1 + offset, Severity.ERROR, "syntax", str(exc)),), offset)
+        rewritten = True
+    except Exception as exc:
+        return CellAnalysis(None, (), (), tuple(magics),
+                            (CellIssue(1 + offset, Severity.ERROR, "syntax", str(exc)),), offset)
+    issues: list[CellIssue] = []
+    if rewritten:
+        module, uses, placeholders = _rewrite_magics(module, offset)
+        magics.extend(uses)
+        issues.extend(CellIssue(u.line, Severity.ERROR, "magic", u.message) for u in uses if u.is_error)
+    else:
+        placeholders = frozenset()
+    statements = analyze_names(module)
+    dropped = [(i, "magic") for i in sorted(placeholders)]
+    dropped.extend(_display_statements(module, placeholders))
+    dropped.sort()
+    return CellAnalysis(module, statements, tuple(dropped), tuple(magics), tuple(issues), offset)
+
+
+def _syntax_error(exc: cst.ParserSyntaxError, offset: int, magics: tuple[MagicUse, ...]) -> CellAnalysis:
+    message = str(exc).splitlines()[0] if str(exc) else "invalid syntax"
+    issue = CellIssue(exc.raw_line + offset, Severity.ERROR, "syntax", f"syntax error: {message}")
+    return CellAnalysis(None, (), (), magics, (issue,), offset)
+
+
+def _rewrite_magics(module: cst.Module, offset: int):
+    """Rewrite IPython calls; removed top-level statements stay as placeholders (keeps lines)."""
+    rewriter = MagicRewriter(line_offset=offset)
+    module = cst.metadata.MetadataWrapper(module, unsafe_skip_copy=True).visit(rewriter)
+    placeholders = frozenset(i for i, s in enumerate(module.body) if id(s) in rewriter.placeholder_ids)
+    if rewriter.needs_subprocess:  # appended last so no line moves; codegen hoists imports
+        body = [*module.body, cst.SimpleStatementLine([cst.Import([cst.ImportAlias(cst.Name("subprocess"))])])]
+        module = module.with_changes(body=body)
+    return module, rewriter.uses, placeholders
+
+
+def _is_display_call(node: cst.BaseExpression) -> bool:
+    if not isinstance(node, cst.Call):
+        return False
+    func = node.func
+    if isinstance(func, cst.Name) and func.value in DISPLAY_FUNCTIONS:
+        return True
+    if isinstance(func, cst.Attribute) and func.attr.value == "show":
+        root = func.value
+        return isinstance(root, cst.Name) and root.value in ("plt", "pyplot", "fig")
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) \
+            and func.attr.value == "display":  # IPython.display.display(...)
+        return True
+    return False
+
+
+def _is_read_only_chain(node: cst.BaseExpression) -> bool:
+    """``df.head()``, ``df.isna().sum()``, ``df["a"].value_counts()``: looks, changes nothing."""
+    while isinstance(node, cst.Call):
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in DISPLAY_METHODS:
+            return False
+        node = func.value
+        while isinstance(node, (cst.Attribute, cst.Subscript)):
+            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Call):
+                break
+            node = node.value
+    return isinstance(node, cst.Name)
+
+
+def _display_statements(module: cst.Module, placeholders) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    body = module.body
+    last = max((i for i in range(len(body)) if i not in placeholders), default=-1)
+    for i, statement in enumerate(body):
+        if i in placeholders or not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        if len(statement.body) != 1 or not isinstance(statement.body[0], cst.Expr):
+            continue
+        value = statement.body[0].value
+        if _is_display_call(value):
+            found.append((i, "display"))
+        elif isinstance(value, (cst.Name, cst.Attribute, cst.Subscript, cst.BaseNumber,
+                                cst.BaseString, cst.Tuple, cst.Comparison, cst.BinaryOperation)):
+            if not (isinstance(value, cst.BaseString) and i == 0):  # a docstring-like first string
+                found.append((i, "bare-expression"))
+        elif i == last and _is_read_only_chain(value):
+            found.append((i, "bare-expression"))
+    return found

@@ -1,0 +1,72 @@
+"""The public API: what the CLI and the server extension call. Thin over the layers below."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .analysis.cache import AnalysisCache
+from .codegen import GeneratedFile, generate_package, package_name_for
+from .errors import Diagnostic
+from .graph import StageGraph, build_graph
+from .notebook import TaggedNotebook, read_notebook
+from .writers import Plan, plan_write, write_tree
+
+
+@dataclass
+class ConvertResult:
+    notebook: TaggedNotebook
+    graph: StageGraph
+    package: str
+    out_dir: Path
+    files: list[GeneratedFile] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    plan: Plan | None = None
+    written: bool = False
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+def load_graph(path: str | Path, *, use_cache: bool = True) -> StageGraph:
+    """Read, analyse and build the stage graph of a notebook (raises NotebookError on bad input)."""
+    nb = read_notebook(path)
+    cache = AnalysisCache() if use_cache else None
+    try:
+        return build_graph(nb, cache=cache)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def default_out_dir(notebook: Path, package: str) -> Path:
+    return notebook.parent / package
+
+
+def convert(path: str | Path, out_dir: str | Path | None = None, *, package: str | None = None,
+            force: bool = False, dry_run: bool = False, use_cache: bool = True) -> ConvertResult:
+    """Convert a notebook into a package. Writes nothing when the analysis has errors or on dry run.
+
+    Raises NotebookError for unreadable input and OutputError when writing would lose work.
+    """
+    path = Path(path)
+    graph = load_graph(path, use_cache=use_cache)
+    package = package or package_name_for(str(path))
+    if not package.isidentifier():
+        from .errors import NotebookError
+
+        raise NotebookError(f"package name {package!r} is not a valid Python identifier")
+    out = Path(out_dir) if out_dir is not None else default_out_dir(path, package)
+    result = ConvertResult(graph.notebook, graph, package, out, diagnostics=list(graph.diagnostics))
+    if graph.errors:
+        return result
+    files, notes = generate_package(graph, package)
+    result.files = files
+    result.diagnostics.extend(notes)
+    if dry_run:
+        result.plan = plan_write(files, out)
+        return result
+    result.plan = write_tree(files, out, force=force)
+    result.written = True
+    return result

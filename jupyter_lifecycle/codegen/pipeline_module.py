@@ -1,0 +1,76 @@
+"""``pipeline.py``: ``run(params) -> dict`` calling the stages in order, dataflow spelled out."""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.helpers import parse_template_module, parse_template_statement
+
+from ..graph import StageGraph, StageNode
+from .common import GeneratedFile, module, notebook_name, render
+
+_RUN = '''
+def run(params: Params | None = None, *, until: str | None = None) -> dict[str, Any]:
+    """Run the pipeline and return every value that crosses a stage boundary, by name.
+
+    ``until`` stops after the named stage (tests use it to check intermediate values).
+    """
+    _params = Params() if params is None else params
+    if until is not None and until not in STAGES:
+        raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
+    _results: dict[str, Any] = {}
+'''
+
+
+def _alias(stage: str) -> str:
+    return f"_stage_{stage}"
+
+
+def _call(graph: StageGraph, node: StageNode) -> list[cst.BaseStatement]:
+    args = [cst.Arg(cst.Name(n), keyword=cst.Name(n)) for n in node.inputs]
+    args += [cst.Arg(cst.Attribute(cst.Name("_params"), cst.Name(p)), keyword=cst.Name(p))
+             for p in node.params]
+    call = cst.Call(cst.Attribute(cst.Name(_alias(node.name)), cst.Name(node.name)), args)
+    cells = ", ".join(str(c.index) for c in node.cells)
+    comment = cst.EmptyLine(indent=True, comment=cst.Comment(
+        f"# {node.name}: {notebook_name(graph)} cells {cells}"))
+    if not node.outputs:
+        first: cst.BaseStatement = cst.SimpleStatementLine([cst.Expr(call)])
+    else:
+        target = (cst.Name(node.outputs[0]) if len(node.outputs) == 1
+                  else cst.Tuple([cst.Element(cst.Name(n)) for n in node.outputs], lpar=[], rpar=[]))
+        first = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], call)])
+    statements = [first.with_changes(leading_lines=[comment])]
+    for name in node.outputs:
+        statements.append(parse_template_statement(
+            "_results[{key}] = {name}\n", key=cst.SimpleString(repr(name)), name=cst.Name(name)))
+    statements.append(parse_template_statement(
+        "if until == {stage}:\n    return _results\n", stage=cst.SimpleString(repr(node.name))))
+    return statements
+
+
+def pipeline_module(graph: StageGraph, package: str) -> GeneratedFile:
+    imports: list[cst.BaseStatement] = [
+        cst.parse_statement("from __future__ import annotations\n"),
+        cst.parse_statement("from typing import Any\n").with_changes(leading_lines=[cst.EmptyLine()]),
+        cst.parse_statement("from .params import Params\n").with_changes(leading_lines=[cst.EmptyLine()]),
+    ]
+    for node in graph.stages:
+        imports.append(cst.SimpleStatementLine([cst.ImportFrom(
+            module=cst.Name("stages"), relative=[cst.Dot()],
+            names=[cst.ImportAlias(cst.Name(node.name), asname=cst.AsName(cst.Name(_alias(node.name))))])]))
+    stages = cst.Tuple([cst.Element(cst.SimpleString(repr(n.name))) for n in graph.stages])
+    results = cst.Tuple([cst.Element(cst.SimpleString(repr(n))) for n in graph.result_names])
+    constants = parse_template_module(
+        "STAGES = {stages}\nRESULT_NAMES = {results}\n", stages=stages, results=results).body
+    run_def = cst.parse_module(_RUN).body[0]
+    assert isinstance(run_def, cst.FunctionDef)
+    body = list(run_def.body.body)
+    for node in graph.stages:
+        body.extend(_call(graph, node))
+    body.append(cst.SimpleStatementLine([cst.Return(cst.Name("_results"))]))
+    run_def = run_def.with_changes(body=run_def.body.with_changes(body=body),
+                                   leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+    constants = [constants[0].with_changes(leading_lines=[cst.EmptyLine()]), *constants[1:]]
+    mod = module(graph, f"The pipeline of {notebook_name(graph)}: stages in lifecycle order with "
+                        "explicit dataflow.", [*imports, *constants, run_def])
+    return GeneratedFile("pipeline.py", render(mod), "stage graph")

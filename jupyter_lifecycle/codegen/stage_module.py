@@ -1,0 +1,107 @@
+"""``stages/<stage>.py``: one function per stage, inputs as parameters, outputs returned."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..graph import StageGraph, StageNode
+from .common import GeneratedFile, block_statements, from_import, imports_for, module, notebook_name, render
+
+
+class AssertToGate(cst.CSTTransformer):
+    """``assert cond, msg`` → ``if not cond: raise ValidationFailed(msg)`` (survives ``python -O``)."""
+
+    def leave_SimpleStatementLine(self, original, updated):
+        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assert):
+            return updated
+        check = updated.body[0]
+        code = cst.Module([]).code_for_node(check.test)
+        message = check.msg if check.msg is not None else cst.SimpleString(repr(f"check failed: {code}"))
+        raise_stmt = cst.SimpleStatementLine([cst.Raise(cst.Call(cst.Name("ValidationFailed"), [cst.Arg(message)]))])
+        test = check.test
+        if not isinstance(test, (cst.Name, cst.Call, cst.Attribute, cst.Subscript)):
+            test = test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return cst.If(
+            test=cst.UnaryOperation(cst.Not(), test),
+            body=cst.IndentedBlock([raise_stmt]),
+            leading_lines=updated.leading_lines,
+        )
+
+
+def stage_function(graph: StageGraph, node: StageNode) -> cst.FunctionDef:
+    body: list[cst.BaseStatement] = []
+    for block in node.blocks:
+        body.extend(block_statements(graph, block))
+    if node.kind == "gate":
+        body = [s.visit(AssertToGate()) for s in body]
+    if node.outputs:
+        value = (cst.Name(node.outputs[0]) if len(node.outputs) == 1
+                 else cst.Tuple([cst.Element(cst.Name(n)) for n in node.outputs], lpar=[], rpar=[]))
+        body.append(cst.SimpleStatementLine([cst.Return(value)],
+                                            leading_lines=[cst.EmptyLine()]))
+    if not body:
+        body = [cst.SimpleStatementLine([cst.Pass()])]
+    cells = ", ".join(str(c.index) for c in node.cells)
+    doc_lines = [f"Stage `{node.name}` of {notebook_name(graph)} (cells {cells})."]
+    if node.inputs or node.params:
+        doc_lines += ["", "Inputs: " + ", ".join([*node.inputs, *node.params]) + "."]
+    if node.outputs:
+        doc_lines += ["Returns: " + ", ".join(node.outputs) + "."]
+    doc = cst.SimpleStatementLine([cst.Expr(cst.SimpleString(
+        '"""' + "\n    ".join(doc_lines) + ('\n    """' if len(doc_lines) > 1 else '"""')))])
+    params = [cst.Param(cst.Name(n)) for n in (*node.inputs, *node.params)]
+    return cst.FunctionDef(
+        name=cst.Name(node.name),
+        params=cst.Parameters(params=params),
+        body=cst.IndentedBlock([doc, *body]),
+        leading_lines=[cst.EmptyLine(), cst.EmptyLine()],
+    )
+
+
+def stage_module(graph: StageGraph, node: StageNode) -> GeneratedFile:
+    imports = imports_for(graph, node.uses, "..helpers")
+    if node.kind == "gate":
+        imports.append(from_import("..errors", ["ValidationFailed"]))
+    mod = module(graph, f"Stage `{node.name}`: {graph.notebook.table[node.name].description}.",
+                 [*imports, stage_function(graph, node)])
+    cells = ", ".join(c.id for c in node.cells)
+    return GeneratedFile(f"stages/{node.name}.py", render(mod), f"cells {cells}")
+
+
+def helpers_module(graph: StageGraph) -> GeneratedFile:
+    """Functions, classes and constants the stages use, moved out of whatever cell held them."""
+    body: list[cst.BaseStatement] = []
+    uses: set[str] = set()
+    for name in graph.helpers:
+        definition = graph.definitions[name]
+        uses.update(definition.global_reads)
+        uses.update(_definition_reads(graph, definition))
+    imports = imports_for(graph, [u for u in uses if u in graph.definitions
+                                  and graph.definitions[u].kind == "import"], None)
+    for name in graph.helpers:
+        definition = graph.definitions[name]
+        cell = definition.cell
+        comment = f"# {notebook_name(graph)} · cell {cell.index} (id {cell.id}) · stage {cell.stage}"
+        statement = definition.statement
+        leading = [cst.EmptyLine(), cst.EmptyLine()] if definition.kind != "constant" else [cst.EmptyLine()]
+        leading.append(cst.EmptyLine(comment=cst.Comment(comment)))
+        leading.extend(line for line in statement.leading_lines if line.comment is not None)
+        body.append(statement.with_changes(leading_lines=leading))
+    mod = module(graph, f"Functions, classes and constants defined in {notebook_name(graph)}.",
+                 [*imports, *body])
+    return GeneratedFile("helpers.py", render(mod), "definitions: " + ", ".join(graph.helpers))
+
+
+def _definition_reads(graph: StageGraph, definition) -> set[str]:
+    """Names a def/class/constant statement reads when it runs (decorators, defaults, bases)."""
+    analysis_reads: set[str] = set()
+    statement = definition.statement
+    if statement is None:
+        return analysis_reads
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            analysis_reads.add(node.value)
+
+    statement.visit(_Names())
+    return {n for n in analysis_reads if n in graph.definitions}

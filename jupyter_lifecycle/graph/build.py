@@ -1,0 +1,397 @@
+"""Build the StageGraph from a TaggedNotebook and its per-cell analyses.
+
+Stages run in lifecycle order (the stage table's order); within a stage, cells run in notebook
+order. A stage's inputs are the names it reads before binding them that an earlier stage binds or
+mutates (the latest such stage provides them); its outputs are what later stages, gates, tests or
+the run's results need. Definitions (imports, functions, classes, literal constants) are not data:
+they move into the package wherever they stand, except in ``skip`` cells.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import defaultdict
+
+from ..analysis.cache import AnalysisCache, analyze_sources
+from ..analysis.cell import CellAnalysis
+from ..analysis.imports import ImportSpec, import_specs, star_exports
+from ..errors import Diagnostic, Location, Severity
+from ..notebook import Cell, TaggedNotebook
+from .model import Block, Definition, StageGraph, StageNode, TestNode
+from .params import read_parameters
+
+BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "get_ipython"}
+RESULT_NAMES = ("metrics",)
+MAGIC_SEVERITY = {"shell": Severity.WARNING, "install-removed": Severity.WARNING,
+                  "removed": Severity.INFO, "inlined": Severity.INFO}
+
+
+def analyze_notebook(nb: TaggedNotebook, cache: AnalysisCache | None = None) -> dict[str, CellAnalysis]:
+    """Per-cell analysis of every code cell, by cell id."""
+    cells = [c for c in nb.code_cells if not c.is_injected_parameters]
+    results = analyze_sources([c.source for c in cells], cache)
+    return {c.id: a for c, a in zip(cells, results)}
+
+
+def build_graph(nb: TaggedNotebook, analyses: dict[str, CellAnalysis] | None = None,
+                cache: AnalysisCache | None = None,
+                result_names: tuple[str, ...] = RESULT_NAMES) -> StageGraph:
+    if analyses is None:
+        analyses = analyze_notebook(nb, cache)
+    return _Builder(nb, analyses, result_names).build()
+
+
+class _Builder:
+    def __init__(self, nb: TaggedNotebook, analyses: dict[str, CellAnalysis], result_names):
+        self.nb = nb
+        self.analyses = analyses
+        self.table = nb.table
+        self.result_names = tuple(result_names)
+        self.diagnostics: list[Diagnostic] = list(nb.diagnostics)
+        self.definitions: dict[str, Definition] = {}
+        self.data_cells: dict[str, list[Cell]] = defaultdict(list)  # name → cells binding it
+        self._reported: set[tuple] = set()
+
+    # -- helpers -------------------------------------------------------------------------
+    def kind(self, cell: Cell) -> str:
+        return self.table[cell.stage].kind
+
+    def diag(self, severity: Severity, code: str, message: str, cell: Cell | None = None,
+             line: int | None = None) -> None:
+        key = (code, message, cell.id if cell else None)
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        loc = self.nb.location(cell, line) if cell else Location(self.nb.path)
+        self.diagnostics.append(Diagnostic(severity, code, message, loc))
+
+    def exported_cells(self) -> list[Cell]:
+        return [c for c in self.nb.code_cells
+                if not c.is_parameters and not c.is_injected_parameters
+                and self.table[c.stage].exported]
+
+    # -- steps ---------------------------------------------------------------------------
+    def build(self) -> StageGraph:
+        param_cell = self.nb.parameters_cell
+        params, param_diags = read_parameters(
+            self.nb, param_cell, self.analyses.get(param_cell.id) if param_cell else None)
+        self.diagnostics.extend(param_diags)
+        self.params = {p.name: p for p in params}
+        self._check_cells()
+        self._check_execution_order()
+        self._collect_definitions()
+        stages = self._dataflow()
+        tests = self._tests(stages)
+        stages = self._assign_outputs(stages, tests)
+        helpers = self._helper_closure(stages, tests)
+        return StageGraph(
+            notebook=self.nb, params=params, stages=tuple(stages), tests=tuple(tests),
+            definitions=self.definitions, helpers=helpers, result_names=self.result_names,
+            imported_modules=tuple(sorted({
+                d.spec.top_module for n, d in self.definitions.items()
+                if n in self.needed and d.spec is not None and d.spec.top_module})),
+            diagnostics=tuple(sorted(self.diagnostics, key=_diag_order)),
+        )
+
+    def _check_cells(self) -> None:
+        for cell in self.nb.code_cells:
+            if cell.is_injected_parameters:
+                self.diag(Severity.INFO, "injected-parameters",
+                          "papermill's injected-parameters cell is ignored; the parameters cell "
+                          "gives the defaults", cell, 1)
+                continue
+            analysis = self.analyses[cell.id]
+            kind = self.kind(cell)
+            if kind in ("skip", "notebook") and not cell.is_parameters:
+                continue  # not exported: may contain anything
+            if cell.is_parameters:
+                continue  # read_parameters reports its own problems
+            for issue in analysis.issues:
+                self.diag(issue.severity, issue.code, issue.message, cell, issue.line)
+            for use in analysis.magics:
+                if not use.is_error:
+                    self.diag(MAGIC_SEVERITY.get(use.action, Severity.INFO), "magic", use.message,
+                              cell, use.line)
+            for index, why in analysis.dropped:
+                if why != "magic" and kind != "test":
+                    line = analysis.statements[index].line + analysis.line_offset
+                    self.diag(Severity.INFO, "display",
+                              "display-only statement left out of the exported code", cell, line)
+
+    def _check_execution_order(self) -> None:
+        last: Cell | None = None
+        for cell in self.nb.code_cells:
+            if cell.execution_count is None:
+                continue
+            if last is not None and cell.execution_count < last.execution_count:
+                self.diag(Severity.WARNING, "out-of-order",
+                          f"ran before cell {last.index} above it (execution count "
+                          f"{cell.execution_count} < {last.execution_count}); outputs may depend "
+                          "on hidden state — the pipeline runs cells in notebook order", cell, 1)
+            last = cell
+
+    def _collect_definitions(self) -> None:
+        """Imports, functions, classes and literal constants from every non-skip, non-test cell."""
+        constants: list[tuple[str, Definition]] = []
+        mutated: set[str] = set()
+        for cell in self.nb.code_cells:
+            kind = self.kind(cell)
+            if kind in ("skip", "test") or cell.is_parameters or cell.is_injected_parameters:
+                continue
+            analysis = self.analyses[cell.id]
+            for names, statement in analysis.kept():
+                line = names.line + analysis.line_offset
+                mutated.update(names.mutates)
+                if names.kind == "import":
+                    self._add_imports(cell, kind, statement, line)
+                elif names.kind in ("def", "class"):
+                    for name in names.defines:
+                        self._define(Definition(name, names.kind, cell, line, statement,
+                                                global_reads=names.global_reads))
+                elif names.kind == "constant":
+                    constants.append((names.defines[0],
+                                      Definition(names.defines[0], "constant", cell, line, statement)))
+                else:
+                    for name in names.defines:
+                        self.data_cells[name].append(cell)
+        # A literal constant is a definition only if nothing else binds or mutates the name.
+        counts: dict[str, int] = defaultdict(int)
+        for name, _ in constants:
+            counts[name] += 1
+        for name, definition in constants:
+            if counts[name] == 1 and name not in self.data_cells and name not in mutated \
+                    and name not in self.params and name not in self.definitions:
+                self.definitions[name] = definition
+            else:
+                self.data_cells[name].append(definition.cell)
+
+    def _add_imports(self, cell: Cell, kind: str, statement, line: int) -> None:
+        specs, stars = import_specs(statement)
+        for spec in specs:
+            self._define(Definition(spec.bound, "import", cell, line, spec=spec))
+        for module in stars:
+            exported = star_exports(module) if module else None
+            if exported is None:
+                self.diag(Severity.ERROR if kind != "notebook" else Severity.WARNING, "star-import",
+                          f"`from {module} import *` cannot be resolved: {module!r} is not "
+                          "importable here; import the names you use explicitly", cell, line)
+                continue
+            for name in exported:
+                if name not in self.definitions:
+                    self.definitions[name] = Definition(name, "import", cell, line,
+                                                        spec=ImportSpec(module, name, None))
+
+    def _define(self, definition: Definition) -> None:
+        previous = self.definitions.get(definition.name)
+        if previous is not None and previous.kind in ("def", "class") \
+                and previous.cell.id != definition.cell.id:
+            self.diag(Severity.WARNING, "redefined",
+                      f"{definition.kind} {definition.name!r} is defined again (first in cell "
+                      f"{previous.cell.index}); the package keeps this last definition",
+                      definition.cell, definition.line)
+        self.definitions[definition.name] = definition
+
+    # -- dataflow ------------------------------------------------------------------------
+    def _stage_cells(self) -> dict[str, list[Cell]]:
+        by_stage: dict[str, list[Cell]] = defaultdict(list)
+        for cell in self.exported_cells():
+            by_stage[cell.stage].append(cell)
+        return by_stage
+
+    def _blocks(self, cells: list[Cell], keep_definitions: bool = False) -> list[Block]:
+        blocks = []
+        for cell in cells:
+            analysis = self.analyses[cell.id]
+            kept = [(n, s) for n, s in analysis.kept()
+                    if keep_definitions or not self._is_definition(n)]
+            if kept:
+                blocks.append(Block(cell, tuple(s for _, s in kept), tuple(n for n, _ in kept),
+                                    analysis.line_offset, tuple(analysis.module.header)))
+        return blocks
+
+    def _is_definition(self, names) -> bool:
+        if names.kind in ("import", "def", "class"):
+            return True
+        return names.kind == "constant" and names.defines[0] in self.definitions
+
+    def _dataflow(self) -> list[StageNode]:
+        by_stage = self._stage_cells()
+        order = [name for name in self.table.names if name in by_stage]
+        self.candidates: dict[str, set[str]] = {}
+        self.stage_order = {}
+        nodes: list[StageNode] = []
+        for name in order:
+            blocks = self._blocks(by_stage[name])
+            if not blocks:
+                continue
+            self.stage_order[name] = len(self.stage_order)
+            inputs, params, uses, providers, bound = [], [], set(), {}, set()
+            earlier = list(self.candidates.items())
+            for block in blocks:
+                for names in block.names:
+                    line = names.line + block.line_offset
+                    for read in (*names.reads, *[m for m in names.mutates if m not in bound]):
+                        if read in bound:
+                            continue
+                        source = self._resolve(read, earlier, block.cell, line, name)
+                        if source is None:
+                            continue
+                        if source == "definition":
+                            uses.add(read)
+                        elif source == "param":
+                            if read not in params:
+                                params.append(read)
+                        elif read not in providers:
+                            providers[read] = source
+                            inputs.append(read)
+                        bound.add(read)
+                    bound.update(names.defines)
+                    bound.update(m for m in names.mutates if m not in self.definitions)
+            produced = set()
+            for block in blocks:
+                for names in block.names:
+                    produced.update(names.defines)
+                    produced.update(m for m in names.mutates if m not in self.definitions)
+            self.candidates[name] = produced
+            nodes.append(StageNode(name, self.table[name].kind, tuple(blocks), tuple(inputs),
+                                   tuple(params), (), tuple(sorted(uses)), providers))
+        return nodes
+
+    def _resolve(self, read: str, earlier, cell: Cell, line: int, stage: str | None) -> str | None:
+        """Where a read name comes from: a stage name, "param", "definition", or None (reported)."""
+        for stage_name, produced in reversed(earlier):
+            if read in produced:
+                return stage_name
+        if read in self.params:
+            return "param"
+        if read in self.definitions:
+            return "definition"
+        if read in BUILTINS:
+            return None
+        where = f"stage {stage!r}" if stage else "this test"
+        later_binders = [c for c in self.data_cells.get(read, ()) if self.table[c.stage].exported]
+        if later_binders and later_binders[0].stage == stage:
+            binder = later_binders[0]
+            self.diag(Severity.ERROR, "read-before-definition",
+                      f"{where} reads {read!r} before cell {binder.index} computes it", cell, line)
+            return None
+        if later_binders:
+            binder = later_binders[0]
+            self.diag(Severity.ERROR, "cycle",
+                      f"{where} reads {read!r}, which stage {binder.stage!r} (cell {binder.index}) "
+                      f"computes, but {binder.stage!r} runs later in the pipeline; retag the cells "
+                      "so values flow forward", cell, line)
+            return None
+        binders = self.data_cells.get(read, [])
+        if binders:
+            binder = binders[0]
+            self.diag(Severity.ERROR, "notebook-only-value",
+                      f"{where} reads {read!r}, which only the {binder.stage!r} cell {binder.index} "
+                      "computes; explore cells are not exported — move that code to an exported "
+                      "stage", cell, line)
+            return None
+        if self._bound_in_skip_or_test(read):
+            self.diag(Severity.ERROR, "notebook-only-value",
+                      f"{where} reads {read!r}, which only a skip or test cell defines", cell, line)
+            return None
+        self.diag(Severity.ERROR, "undefined-name",
+                  f"{where} reads {read!r}, which no cell defines", cell, line)
+        return None
+
+    def _bound_in_skip_or_test(self, name: str) -> bool:
+        for cell in self.nb.code_cells:
+            if self.kind(cell) in ("skip", "test"):
+                analysis = self.analyses.get(cell.id)
+                if analysis and any(name in n.defines for n in analysis.statements):
+                    return True
+        return False
+
+    def _tests(self, stages: list[StageNode]) -> list[TestNode]:
+        tests = []
+        earlier = list(self.candidates.items())
+        test_cells = [c for c in self.nb.code_cells if self.kind(c) == "test" and not c.is_parameters]
+        for block in self._blocks(test_cells, keep_definitions=True):
+            reads, params, uses, bound, until = [], [], set(), set(), None
+            for names in block.names:
+                line = names.line + block.line_offset
+                for read in (*names.reads, *[m for m in names.mutates if m not in bound]):
+                    if read in bound:
+                        continue
+                    source = self._resolve(read, earlier, block.cell, line, None)
+                    if source == "definition":
+                        uses.add(read)
+                    elif source == "param":
+                        if read not in params:
+                            params.append(read)
+                    elif source is not None:
+                        if read not in reads:
+                            reads.append(read)
+                        if until is None or self.stage_order[source] > self.stage_order[until]:
+                            until = source
+                    bound.add(read)
+                bound.update(names.defines)
+            tests.append(TestNode(block, tuple(reads), tuple(params), tuple(sorted(uses)), until))
+        return tests
+
+    def _assign_outputs(self, stages: list[StageNode], tests: list[TestNode]) -> list[StageNode]:
+        outputs: dict[str, list[str]] = {s.name: [] for s in stages}
+
+        def need(stage_name: str, value: str) -> None:
+            if value not in outputs[stage_name]:
+                outputs[stage_name].append(value)
+
+        for node in stages:
+            for value, provider in node.providers.items():
+                need(provider, value)
+        for test in tests:
+            earlier = list(self.candidates.items())
+            for value in test.reads:
+                upto = [s for s, _ in earlier
+                        if self.stage_order[s] <= self.stage_order[test.until]] if test.until else []
+                for stage_name in reversed(upto):
+                    if value in self.candidates[stage_name]:
+                        need(stage_name, value)
+                        break
+        for result in self.result_names:
+            for node in reversed(stages):
+                if result in self.candidates[node.name]:
+                    need(node.name, result)
+                    break
+        return [StageNode(n.name, n.kind, n.blocks, n.inputs, n.params, tuple(outputs[n.name]),
+                          n.uses, n.providers) for n in stages]
+
+    def _helper_closure(self, stages: list[StageNode], tests: list[TestNode]) -> tuple[str, ...]:
+        """Definitions the package needs, following what functions read as globals."""
+        needed: set[str] = set()
+        todo = [u for s in stages for u in s.uses] + [u for t in tests for u in t.uses]
+        while todo:
+            name = todo.pop()
+            if name in needed or name not in self.definitions:
+                continue
+            needed.add(name)
+            definition = self.definitions[name]
+            if self.kind(definition.cell) == "notebook":
+                self.diag(Severity.WARNING, "explore-definition",
+                          f"{definition.kind} {name!r} comes from an explore cell and is moved "
+                          "into the package", definition.cell, definition.line)
+            for read in definition.global_reads:
+                if read in self.definitions:
+                    todo.append(read)
+                elif read in self.params or read in self.data_cells:
+                    what = "parameter" if read in self.params else "notebook global"
+                    self.diag(Severity.ERROR, "global-read",
+                              f"function {name!r} reads the {what} {read!r}; pass it as an "
+                              "argument instead", definition.cell, definition.line)
+                elif read not in BUILTINS:
+                    self.diag(Severity.ERROR, "undefined-name",
+                              f"{definition.kind} {name!r} reads {read!r}, which no cell defines",
+                              definition.cell, definition.line)
+        self.needed = needed
+        ordered = [d for d in self.definitions.values() if d.name in needed and d.kind != "import"]
+        ordered.sort(key=lambda d: (d.cell.index, d.line))
+        return tuple(d.name for d in ordered)
+
+
+def _diag_order(d: Diagnostic):
+    loc = d.location
+    return (loc.cell_index if loc.cell_index is not None else -1, loc.line or 0, d.code)

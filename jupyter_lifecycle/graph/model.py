@@ -1,0 +1,91 @@
+"""The StageGraph: exported stages in pipeline order with explicit inputs and outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from ..analysis.imports import ImportSpec
+from ..analysis.names import StatementNames
+from ..errors import Diagnostic
+from ..notebook import Cell, TaggedNotebook
+from .params import Param
+
+DEFINITION_KINDS = ("import", "def", "class", "constant")
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A name the package can define once, away from the data: import, function, class, constant."""
+
+    name: str
+    kind: str  # import | def | class | constant
+    cell: Cell
+    line: int
+    statement: cst.BaseStatement | None = field(default=None, compare=False, repr=False)
+    spec: ImportSpec | None = None
+    global_reads: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Block:
+    """The statements of one cell that a stage function (or test) runs, in order."""
+
+    cell: Cell
+    statements: tuple[cst.BaseStatement, ...] = field(compare=False, repr=False)
+    names: tuple[StatementNames, ...] = field(compare=False, repr=False)
+    line_offset: int = 0
+    header: tuple[cst.EmptyLine, ...] = field(default=(), compare=False, repr=False)  # leading comments
+
+
+@dataclass(frozen=True)
+class StageNode:
+    name: str
+    kind: str  # pipeline | gate
+    blocks: tuple[Block, ...]
+    inputs: tuple[str, ...]  # values computed by earlier stages
+    params: tuple[str, ...]  # parameters read
+    outputs: tuple[str, ...]  # values later stages, gates, tests or results need
+    uses: tuple[str, ...]  # definitions (imports, helpers, constants) referenced
+    providers: dict[str, str] = field(default_factory=dict, compare=False)  # input → stage
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return tuple(b.cell for b in self.blocks)
+
+
+@dataclass(frozen=True)
+class TestNode:
+    block: Block
+    reads: tuple[str, ...]  # values taken from the pipeline's results
+    params: tuple[str, ...]
+    uses: tuple[str, ...]
+    until: str | None  # the stage the pipeline must run up to
+
+    @property
+    def cell(self) -> Cell:
+        return self.block.cell
+
+
+@dataclass(frozen=True)
+class StageGraph:
+    notebook: TaggedNotebook
+    params: tuple[Param, ...]
+    stages: tuple[StageNode, ...]
+    tests: tuple[TestNode, ...]
+    definitions: dict[str, Definition] = field(compare=False)
+    helpers: tuple[str, ...]  # def/class/constant definitions the package needs, in notebook order
+    result_names: tuple[str, ...]
+    imported_modules: tuple[str, ...]  # top-level modules the package imports (to pin)
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.is_error)
+
+    def stage(self, name: str) -> StageNode:
+        for node in self.stages:
+            if node.name == name:
+                return node
+        raise KeyError(name)
