@@ -11,6 +11,7 @@ Stage kinds decide what the converter does with a stage's cells:
 
 from __future__ import annotations
 
+import keyword
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,8 @@ class StageTable:
     def __post_init__(self) -> None:
         lookup: dict[str, Stage] = {}
         for stage in self.stages:
+            if not stage.name.isidentifier() or keyword.iskeyword(stage.name):
+                raise StageConfigError(f"stage name {stage.name!r} must be a Python identifier")
             if stage.kind not in KINDS:
                 raise StageConfigError(f"stage {stage.name!r}: kind must be one of {KINDS}")
             for key in (stage.name, *stage.aliases):

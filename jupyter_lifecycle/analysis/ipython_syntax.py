@@ -94,18 +94,24 @@ def _ipython_call(node: cst.BaseExpression) -> tuple[str, list[str]] | None:
     return method, args  # type: ignore[return-value]
 
 
+def _kw(name: str) -> cst.Arg:
+    """``name=True``, spaced as PEP 8 wants."""
+    return cst.Arg(cst.Name("True"), keyword=cst.Name(name), equal=cst.AssignEqual(
+        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))
+
+
 def _subprocess_statement(command: str) -> cst.BaseStatement:
     """``subprocess.run([...], check=True)``, or with ``shell=True`` when the command needs a shell."""
     if _SHELL_META.search(command):
         call = cst.Call(cst.Attribute(cst.Name("subprocess"), cst.Name("run")), [
             cst.Arg(cst.SimpleString(repr(command))),
-            cst.Arg(cst.Name("True"), keyword=cst.Name("shell")),
-            cst.Arg(cst.Name("True"), keyword=cst.Name("check")),
+            _kw("shell"),
+            _kw("check"),
         ])
     else:
         argv = cst.List([cst.Element(cst.SimpleString(repr(a))) for a in shlex.split(command)])
         call = cst.Call(cst.Attribute(cst.Name("subprocess"), cst.Name("run")), [
-            cst.Arg(argv), cst.Arg(cst.Name("True"), keyword=cst.Name("check")),
+            cst.Arg(argv), _kw("check"),
         ])
     return cst.SimpleStatementLine([cst.Expr(call)])
 
@@ -114,10 +120,10 @@ def _getoutput_expression(command: str) -> cst.BaseExpression:
     """``subprocess.run(cmd, shell=True, check=True, capture_output=True, text=True).stdout.splitlines()``."""
     run = cst.Call(cst.Attribute(cst.Name("subprocess"), cst.Name("run")), [
         cst.Arg(cst.SimpleString(repr(command))),
-        cst.Arg(cst.Name("True"), keyword=cst.Name("shell")),
-        cst.Arg(cst.Name("True"), keyword=cst.Name("check")),
-        cst.Arg(cst.Name("True"), keyword=cst.Name("capture_output")),
-        cst.Arg(cst.Name("True"), keyword=cst.Name("text")),
+        _kw("shell"),
+        _kw("check"),
+        _kw("capture_output"),
+        _kw("text"),
     ])
     stdout = cst.Attribute(run, cst.Name("stdout"))
     return cst.Call(cst.Attribute(stdout, cst.Name("splitlines")))

@@ -98,11 +98,62 @@ def imports_for(graph: StageGraph, names, helpers_module: str | None) -> list[cs
                 library.append(node)
         else:
             helper_names.append(name)
-    library.sort(key=lambda n: cst.Module([]).code_for_node(n))
-    statements: list[cst.BaseStatement] = list(library)
+    groups = _group_imports(library)
     if helper_names and helpers_module is not None:
-        statements.append(from_import(helpers_module, helper_names))
+        groups.append([from_import(helpers_module, helper_names)])
+    statements: list[cst.BaseStatement] = []
+    for i, group in enumerate(groups):
+        for j, node in enumerate(group):
+            statements.append(node.with_changes(leading_lines=[cst.EmptyLine()]) if i and not j else node)
     return statements
+
+
+def _group_imports(nodes: list[cst.SimpleStatementLine]) -> list[list[cst.SimpleStatementLine]]:
+    """isort's order: standard library, then third party; plain imports before from-imports."""
+    import sys
+
+    def key(node):
+        stmt = node.body[0]
+        module_node = stmt.names[0].name if isinstance(stmt, cst.Import) else stmt.module
+        module = cst.Module([]).code_for_node(module_node) if module_node is not None else ""
+        return (isinstance(stmt, cst.ImportFrom), module.lower(), cst.Module([]).code_for_node(node))
+
+    stdlib = sorted((n for n in nodes if _top(n) in sys.stdlib_module_names), key=key)
+    other = sorted((n for n in nodes if _top(n) not in sys.stdlib_module_names), key=key)
+    return [g for g in (stdlib, other) if g]
+
+
+def _top(node: cst.SimpleStatementLine) -> str:
+    stmt = node.body[0]
+    target = stmt.names[0].name if isinstance(stmt, cst.Import) else stmt.module
+    if target is None:
+        return ""
+    return cst.Module([]).code_for_node(target).split(".")[0]
+
+
+def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
+    """``name=value`` without spaces around ``=`` (PEP 8)."""
+    return cst.Arg(value, keyword=cst.Name(name), equal=cst.AssignEqual(
+        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))
+
+
+def multiline_call(call: cst.Call, indent: str = "    ") -> cst.Call:
+    """The call with one argument per line (for calls too long for one line)."""
+    if not call.args:
+        return call
+    newline = cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True,
+        last_line=cst.SimpleWhitespace(indent))
+    closing = cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True,
+        last_line=cst.SimpleWhitespace(""))
+    args = [a.with_changes(comma=cst.Comma(whitespace_after=newline)) for a in call.args]
+    args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=closing))
+    return call.with_changes(args=args, whitespace_before_args=newline)
+
+
+def plural(word: str, items) -> str:
+    return word if len(items) == 1 else word + "s"
 
 
 def from_import(module: str, names: list[str], relative: int = 0) -> cst.SimpleStatementLine:

@@ -6,7 +6,7 @@ import libcst as cst
 from libcst.helpers import parse_template_module
 
 from ..graph import StageGraph
-from .common import GeneratedFile, module, notebook_name, render
+from .common import GeneratedFile, kwarg, module, notebook_name, render
 
 ANNOTATIONS = {"bool": "bool", "int": "int", "float": "float", "str": "str",
                "list": "list", "dict": "dict", "any": "Any"}
@@ -116,8 +116,7 @@ def params_module(graph: StageGraph) -> GeneratedFile:
     for p in graph.params:
         value = cst.parse_expression(p.value_code)
         if p.type_name in ("list", "dict"):
-            value = cst.Call(cst.Name("field"), [cst.Arg(
-                cst.Lambda(cst.Parameters(), value), keyword=cst.Name("default_factory"))])
+            value = cst.Call(cst.Name("field"), [kwarg("default_factory", cst.Lambda(cst.Parameters(), value))])
         trailing = cst.TrailingWhitespace(
             whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(f"# {p.comment}")
         ) if p.comment else cst.TrailingWhitespace()
@@ -132,8 +131,7 @@ def params_module(graph: StageGraph) -> GeneratedFile:
         name=cst.Name("Params"),
         bases=[cst.Arg(cst.Name("_Methods"))],
         body=cst.IndentedBlock([doc, *fields_] if fields_ else [doc]),
-        decorators=[cst.Decorator(cst.Call(cst.Name("dataclass"), [
-            cst.Arg(cst.Name("True"), keyword=cst.Name("frozen"))]))],
+        decorators=[cst.Decorator(cst.Call(cst.Name("dataclass"), [kwarg("frozen", cst.Name("True"))]))],
         leading_lines=[cst.EmptyLine(), cst.EmptyLine()],
     )
     body = [*support.body, types_stmt.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()]),

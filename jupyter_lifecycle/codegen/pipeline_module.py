@@ -6,7 +6,7 @@ import libcst as cst
 from libcst.helpers import parse_template_module, parse_template_statement
 
 from ..graph import StageGraph, StageNode
-from .common import GeneratedFile, module, notebook_name, render
+from .common import GeneratedFile, kwarg, module, multiline_call, notebook_name, plural, render
 
 _RUN = '''
 def run(params: Params | None = None, *, until: str | None = None) -> dict[str, Any]:
@@ -26,13 +26,14 @@ def _alias(stage: str) -> str:
 
 
 def _call(graph: StageGraph, node: StageNode) -> list[cst.BaseStatement]:
-    args = [cst.Arg(cst.Name(n), keyword=cst.Name(n)) for n in node.inputs]
-    args += [cst.Arg(cst.Attribute(cst.Name("_params"), cst.Name(p)), keyword=cst.Name(p))
-             for p in node.params]
+    args = [kwarg(n, cst.Name(n)) for n in node.inputs]
+    args += [kwarg(p, cst.Attribute(cst.Name("_params"), cst.Name(p))) for p in node.params]
     call = cst.Call(cst.Attribute(cst.Name(_alias(node.name)), cst.Name(node.name)), args)
+    if len(cst.Module([]).code_for_node(call)) + 4 * (len(node.outputs) + 2) > 90:
+        call = multiline_call(call)
     cells = ", ".join(str(c.index) for c in node.cells)
     comment = cst.EmptyLine(indent=True, comment=cst.Comment(
-        f"# {node.name}: {notebook_name(graph)} cells {cells}"))
+        f"# {node.name}: {notebook_name(graph)} {plural('cell', node.cells)} {cells}"))
     if not node.outputs:
         first: cst.BaseStatement = cst.SimpleStatementLine([cst.Expr(call)])
     else:

@@ -9,7 +9,7 @@ import nbformat
 from libcst.helpers import parse_template_module
 
 from ..graph import StageGraph
-from .common import GeneratedFile, notebook_name
+from .common import GeneratedFile, kwarg, multiline_call, notebook_name
 
 _PATH_CELL = '''# Use the package from ./src when it is not installed (papermill runs from this folder).
 import sys
@@ -31,12 +31,15 @@ def run_notebook(graph: StageGraph, package: str) -> GeneratedFile:
                                             cst.parse_expression(p.value_code))])
         for p in graph.params
     ])
-    keywords = [cst.Arg(cst.Name(p.name), keyword=cst.Name(p.name)) for p in graph.params]
+    keywords = [kwarg(p.name, cst.Name(p.name)) for p in graph.params]
+    params_call = cst.Call(cst.Name("Params"), keywords)
+    if len(cst.Module([]).code_for_node(params_call)) > 80:
+        params_call = multiline_call(params_call)
     call = parse_template_module(
         "from {pkg}.params import Params\nfrom {pkg}.pipeline import run\n\n"
         "results = run({params_call})\nmetrics = results.get(\"metrics\")\nmetrics\n",
         pkg=cst.Name(package),
-        params_call=cst.Call(cst.Name("Params"), keywords),
+        params_call=params_call,
     )
     cells = [
         nbformat.v4.new_markdown_cell(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from ..graph import StageGraph, StageNode
-from .common import GeneratedFile, block_statements, from_import, imports_for, module, notebook_name, render
+from .common import (GeneratedFile, block_statements, from_import, imports_for, module, notebook_name,
+                     plural, render)
 
 
 class AssertToGate(cst.CSTTransformer):
@@ -42,13 +43,14 @@ def stage_function(graph: StageGraph, node: StageNode) -> cst.FunctionDef:
     if not body:
         body = [cst.SimpleStatementLine([cst.Pass()])]
     cells = ", ".join(str(c.index) for c in node.cells)
-    doc_lines = [f"Stage `{node.name}` of {notebook_name(graph)} (cells {cells})."]
+    doc_lines = [f"Stage `{node.name}` of {notebook_name(graph)} ({plural('cell', node.cells)} {cells})."]
     if node.inputs or node.params:
         doc_lines += ["", "Inputs: " + ", ".join([*node.inputs, *node.params]) + "."]
     if node.outputs:
         doc_lines += ["Returns: " + ", ".join(node.outputs) + "."]
+    doc_text = "\n".join(f"    {line}" if line and i else line for i, line in enumerate(doc_lines))
     doc = cst.SimpleStatementLine([cst.Expr(cst.SimpleString(
-        '"""' + "\n    ".join(doc_lines) + ('\n    """' if len(doc_lines) > 1 else '"""')))])
+        '"""' + doc_text + ('\n    """' if len(doc_lines) > 1 else '"""')))])
     params = [cst.Param(cst.Name(n)) for n in (*node.inputs, *node.params)]
     return cst.FunctionDef(
         name=cst.Name(node.name),
