@@ -498,8 +498,10 @@ class _Walker:
             self.expr(element.value)
 
     def _concatenated(self, node) -> None:
-        self.expr(node.left)
-        self.expr(node.right)
+        while type(node) is cst.ConcatenatedString:  # right-nested: iterate, do not recurse
+            self.expr(node.left)
+            node = node.right
+        self.expr(node)
 
     def _fstring(self, node) -> None:
         self._fstring_parts(node.parts)
@@ -1075,7 +1077,11 @@ def _is_literal(node) -> bool:
     if t is _Name:
         return node.value in ("True", "False", "None")
     if t is cst.ConcatenatedString:
-        return _is_literal(node.left) and _is_literal(node.right)
+        while type(node) is cst.ConcatenatedString:
+            if not _is_literal(node.left):
+                return False
+            node = node.right
+        return _is_literal(node)
     if t is cst.FormattedString:
         return all(type(part) is cst.FormattedStringText for part in node.parts)
     if t is cst.UnaryOperation:

@@ -131,7 +131,8 @@ class _Builder:
             last = cell
 
     def _collect_definitions(self) -> None:
-        """Imports, functions, classes and literal constants from every non-skip, non-test cell."""
+        """Imports, functions, classes from every non-skip, non-test cell; literal constants from
+        setup cells, or UPPER_CASE ones from anywhere."""
         constants: list[tuple[str, Definition]] = []
         mutated: set[str] = set()
         for cell in self.nb.code_cells:
@@ -148,7 +149,8 @@ class _Builder:
                     for name in names.defines:
                         self._define(Definition(name, names.kind, cell, line, statement,
                                                 global_reads=names.global_reads))
-                elif names.kind == "constant":
+                elif names.kind == "constant" and (cell.stage == self.table.default_stage
+                                                   or names.defines[0].isupper()):
                     constants.append((names.defines[0],
                                       Definition(names.defines[0], "constant", cell, line, statement)))
                 else:

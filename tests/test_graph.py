@@ -1,0 +1,157 @@
+"""Stage graph rules: inputs, outputs, providers, definitions, diagnostics."""
+
+import json
+
+from jupyter_lifecycle.graph import build_graph
+from jupyter_lifecycle.notebook import parse_notebook
+
+from conftest import make_notebook
+
+
+def graph_of(cells):
+    return build_graph(parse_notebook(json.dumps(make_notebook(cells)), "nb.ipynb"))
+
+
+def codes(graph, severity="error"):
+    return [d.code for d in graph.diagnostics if d.severity.value == severity]
+
+
+BASIC = [
+    ("import math", ["lifecycle:setup"]),
+    ("alpha = 0.5\nname = 'x'", ["parameters"]),
+    ("data = [1.0, 2.0, 3.0]", ["lifecycle:ingest"]),
+    ("scaled = [v * alpha for v in data]\ndata.append(4.0)", ["lifecycle:prepare"]),
+    ("total = math.fsum(scaled)", ["lifecycle:train"]),
+    ("metrics = {'total': total}\nmetrics", ["lifecycle:evaluate"]),
+    ("assert metrics['total'] > 0, 'empty'", ["lifecycle:validate"]),
+    ("assert len(data) == 4", ["lifecycle:test"]),
+]
+
+
+def test_inputs_outputs_and_params_follow_the_dataflow():
+    g = graph_of(BASIC)
+    assert not g.errors, [str(d) for d in g.errors]
+    assert [s.name for s in g.stages] == ["ingest", "prepare", "train", "evaluate", "validate"]
+    prepare = g.stage("prepare")
+    assert prepare.inputs == ("data",) and prepare.params == ("alpha",)
+    assert set(prepare.outputs) == {"scaled", "data"}  # data is mutated here and a test reads it
+    assert g.stage("ingest").outputs == ("data",)
+    assert g.stage("train").uses == ("math",)
+    assert g.stage("evaluate").outputs == ("metrics",)  # the result name is always returned
+    assert g.stage("validate").inputs == ("metrics",)
+    (test,) = g.tests
+    assert test.reads == ("data",) and test.until == "prepare"
+
+
+def test_mutated_value_is_provided_by_the_latest_stage_that_touched_it():
+    g = graph_of(BASIC + [("n = len(data)", ["lifecycle:deploy"])])
+    assert g.stage("deploy").providers == {"data": "prepare"}
+
+
+def test_stages_run_in_lifecycle_order_whatever_the_cell_order():
+    g = graph_of([("x = 1", ["lifecycle:ingest"]), ("y = x + 1", ["lifecycle:train"]),
+                  ("z = x * 2", ["lifecycle:prepare"]), ("w = y + z", ["lifecycle:train"])])
+    assert [s.name for s in g.stages] == ["ingest", "prepare", "train"]
+    assert g.stage("train").providers == {"x": "ingest", "z": "prepare"}
+
+
+def test_value_from_a_later_stage_is_a_cycle_error():
+    g = graph_of([("m = 1", ["lifecycle:train"]), ("x = m + 1", ["lifecycle:prepare"])])
+    assert codes(g) == ["cycle"]
+    (d,) = g.errors
+    assert d.location.cell_index == 1 and d.location.line == 1 and "'m'" in d.message
+
+
+def test_value_only_explore_computes_is_an_error_but_definitions_move():
+    g = graph_of([("stats = 3\ndef helper(v):\n    return v + 1", ["lifecycle:explore"]),
+                  ("y = stats + 1", ["lifecycle:prepare"]),
+                  ("z = helper(2)", ["lifecycle:train"])])
+    assert codes(g) == ["notebook-only-value"]
+    assert "explore-definition" in codes(g, "warning")
+    assert g.helpers == ("helper",)
+
+
+def test_skip_cells_are_invisible_and_their_values_are_errors():
+    g = graph_of([("secret = 1", ["lifecycle:skip"]), ("y = secret", ["lifecycle:prepare"])])
+    assert codes(g) == ["notebook-only-value"]
+
+
+def test_undefined_name_and_builtins():
+    g = graph_of([("y = len(nowhere)", ["lifecycle:prepare"])])
+    (d,) = g.errors
+    assert d.code == "undefined-name" and "'nowhere'" in d.message
+
+
+def test_function_reading_a_data_global_must_take_it_as_an_argument():
+    g = graph_of([("df = [1]", ["lifecycle:ingest"]),
+                  ("def count():\n    return len(df)", ["lifecycle:setup"]),
+                  ("n = count()", ["lifecycle:train"])])
+    (d,) = g.errors
+    assert d.code == "global-read" and "'df'" in d.message and "argument" in d.message
+
+
+def test_function_may_read_other_definitions_and_constants():
+    g = graph_of([("import math\nSCALE = 2.0\ndef f(v):\n    return math.sqrt(v) * SCALE\n"
+                   "def g(v):\n    return f(v) + 1", ["lifecycle:setup"]),
+                  ("y = g(4.0)", ["lifecycle:train"])])
+    assert not g.errors
+    assert set(g.helpers) == {"SCALE", "f", "g"}
+    assert g.imported_modules == ("math",)  # pinning leaves the standard library out
+
+
+def test_constant_that_is_reassigned_is_data_not_a_definition():
+    g = graph_of([("LIMIT = 3", ["lifecycle:setup"]), ("LIMIT = LIMIT + 1", ["lifecycle:prepare"]),
+                  ("y = LIMIT", ["lifecycle:train"])])
+    assert "LIMIT" not in g.helpers
+    assert g.stage("train").providers == {"LIMIT": "prepare"}
+
+
+def test_star_import_resolves_to_the_names_the_module_exports():
+    g = graph_of([("from math import *", ["lifecycle:setup"]), ("y = sqrt(4.0)", ["lifecycle:train"])])
+    assert not g.errors
+    assert g.definitions["sqrt"].spec.module == "math"
+
+
+def test_unresolvable_star_import_is_an_error_with_its_line():
+    g = graph_of([("import os\nfrom no_such_module_xyz import *", ["lifecycle:setup"])])
+    (d,) = g.errors
+    assert d.code == "star-import" and d.location.line == 2
+
+
+def test_parameters_cell_must_hold_literals():
+    g = graph_of([("alpha = 0.5\nbeta = alpha * 2", ["parameters"])])
+    (d,) = g.errors
+    assert d.code == "parameter" and d.location.line == 2
+    assert [p.name for p in g.params] == ["alpha"]
+
+
+def test_parameter_types_are_inferred():
+    g = graph_of([("a = 1\nb = 0.5\nc = 'x'\nd = True\ne = [1, 2]\nf = None\ng = {'k': 1}", ["parameters"])])
+    assert {p.name: p.type_name for p in g.params} == {
+        "a": "int", "b": "float", "c": "str", "d": "bool", "e": "list", "f": "any", "g": "dict"}
+
+
+def test_out_of_order_execution_is_a_warning():
+    raw = make_notebook([("x = 1", ["lifecycle:ingest"]), "y = x"])
+    raw.cells[0].execution_count = 5
+    raw.cells[1].execution_count = 2
+    g = build_graph(parse_notebook(json.dumps(raw), "nb.ipynb"))
+    assert "out-of-order" in codes(g, "warning")
+
+
+def test_disallowed_magic_is_an_error_only_in_exported_cells():
+    exported = graph_of([("%env X=1\nx = 1", ["lifecycle:prepare"])])
+    explored = graph_of([("%env X=1\nx = 1", ["lifecycle:explore"])])
+    assert codes(exported) == ["magic"]
+    assert not explored.errors
+
+
+def test_stage_of_only_definitions_is_not_a_pipeline_step():
+    g = graph_of([("import math\ndef f():\n    return 1", ["lifecycle:setup"]),
+                  ("y = f()", ["lifecycle:train"])])
+    assert [s.name for s in g.stages] == ["train"]
+
+
+def test_read_before_definition_inside_a_stage():
+    g = graph_of([("y = x + 1", ["lifecycle:prepare"]), ("x = 1", ["lifecycle:prepare"])])
+    assert codes(g) == ["read-before-definition"]

@@ -1,0 +1,116 @@
+"""IPython syntax → exportable Python, per cell (analysis facts; severity is the graph's job)."""
+
+import libcst as cst
+
+from jupyter_lifecycle.analysis.cell import analyze_source
+
+
+def code_of(analysis) -> str:
+    """The code the exported stage keeps (dropped statements left out)."""
+    return "".join(cst.Module([]).code_for_node(s) for _, s in analysis.kept())
+
+
+def test_plain_python_needs_no_ipython_and_keeps_comments():
+    a = analyze_source("# load\nx = 1  # one\ny = x + 1\n")
+    assert a.parsed and not a.magics and not a.issues
+    assert "x = 1  # one" in code_of(a)
+    assert a.module.header[0].comment.value == "# load"
+
+
+def test_display_magics_are_removed_and_lines_keep_their_numbers():
+    a = analyze_source("%matplotlib inline\n%load_ext autoreload\nx = 1\n")
+    assert [m.action for m in a.magics] == ["removed", "removed"]
+    assert code_of(a).strip() == "x = 1"
+    x_stmt = [n for n in a.statements if "x" in n.defines][0]
+    assert x_stmt.line == 3  # the original line, not shifted by the removal
+
+
+def test_time_line_magic_keeps_its_code_and_its_definitions():
+    a = analyze_source("%time y = f(1)\n")
+    assert a.statements[0].defines == ("y",)
+    assert "f" in a.statements[0].reads
+    assert code_of(a).strip() == "y = f(1)"
+
+
+def test_cell_magic_time_keeps_the_body_with_original_line_numbers():
+    a = analyze_source("%%time\nmodel = fit(X)\nscore = model.score(X)\n")
+    assert a.line_offset == 1
+    assert [m.name for m in a.magics] == ["time"]
+    assert "model = fit(X)" in code_of(a) and "%%" not in code_of(a)
+    assert a.statements[1].line + a.line_offset == 3
+
+
+def test_other_cell_magics_cannot_be_exported():
+    a = analyze_source("%%bash\necho hi\n")
+    assert not a.parsed
+    (issue,) = a.issues
+    assert issue.code == "magic" and issue.line == 1 and "%%bash" in issue.message
+
+
+def test_shell_escape_becomes_subprocess_run_and_imports_subprocess():
+    a = analyze_source("!pip list\nx = 1\n")
+    code = code_of(a)
+    assert "subprocess.run(['pip', 'list'], check=True)" in code
+    assert "import subprocess" in code
+    assert a.magics[0].action == "shell"
+
+
+def test_shell_escape_with_shell_syntax_uses_a_shell():
+    a = analyze_source("!ls | wc -l\n")
+    assert "subprocess.run('ls | wc -l', shell=True, check=True)" in code_of(a)
+
+
+def test_captured_shell_output_becomes_stdout_lines():
+    a = analyze_source("files = !ls\n")
+    assert "subprocess.run('ls', shell=True, check=True, capture_output=True, text=True).stdout.splitlines()" in code_of(a)
+    assert a.statements[0].defines == ("files",)
+
+
+def test_pip_install_is_removed_with_a_note():
+    a = analyze_source("%pip install numpy\nimport numpy\n")
+    assert a.magics[0].action == "install-removed"
+    assert code_of(a).strip() == "import numpy"
+
+
+def test_help_syntax_is_removed():
+    a = analyze_source("df?\nx = 1\n")
+    assert code_of(a).strip() == "x = 1"
+
+
+def test_disallowed_line_magic_is_reported_with_its_line():
+    a = analyze_source("x = 1\n%env FOO=1\n")
+    (issue,) = a.issues
+    assert issue.line == 2 and "%env" in issue.message
+
+
+def test_magic_used_as_a_value_is_reported():
+    a = analyze_source("home = %env HOME\n")
+    assert any("used as a value" in i.message for i in a.issues)
+
+
+def test_nested_magic_removal_leaves_a_valid_block():
+    a = analyze_source("if True:\n    %matplotlib inline\n")
+    assert "pass" in code_of(a)
+    compile(code_of(a), "<cell>", "exec")
+
+
+def test_syntax_error_is_reported_with_its_line():
+    a = analyze_source("x = 1\ny = (\n")
+    assert not a.parsed
+    (issue,) = a.issues
+    assert issue.code == "syntax" and issue.line >= 2
+
+
+def test_display_statements_are_dropped_but_calls_with_effects_are_kept():
+    a = analyze_source("df = load()\ndisplay(df)\nmodel.fit(X, y)\nplt.show()\ndf.head()\n")
+    kept = code_of(a)
+    assert "display(" not in kept and "plt.show" not in kept and "df.head" not in kept
+    assert "model.fit(X, y)" in kept
+    assert dict(a.dropped) == {1: "display", 3: "display", 4: "bare-expression"}
+
+
+def test_trailing_bare_name_is_dropped_but_a_mid_cell_call_chain_is_not():
+    a = analyze_source("metrics = {'a': 1.0}\nmetrics\n")
+    assert dict(a.dropped) == {1: "bare-expression"}
+    b = analyze_source("df.head()\nx = 1\n")  # not last: kept (it might be anything)
+    assert not b.dropped
