@@ -55,14 +55,30 @@ def provenance(graph: StageGraph, block: Block) -> str:
     return f"# {notebook_name(graph)} · cell {cell.index} (id {cell.id}) · stage {cell.stage}"
 
 
+class Tidy(cst.CSTTransformer):
+    """Notebook habits that mean nothing in a module: ``fit(X);`` semicolons, indented blank lines."""
+
+    def leave_EmptyLine(self, original, updated):
+        if updated.comment is None:
+            return updated.with_changes(indent=False, whitespace=cst.SimpleWhitespace(""))
+        return updated
+
+    def leave_SimpleStatementLine(self, original, updated):
+        last = updated.body[-1]
+        if isinstance(last.semicolon, cst.Semicolon):
+            body = [*updated.body[:-1], last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)]
+            return updated.with_changes(body=body)
+        return updated
+
+
 def block_statements(graph: StageGraph, block: Block) -> list[cst.BaseStatement]:
     """A cell's kept statements, the first carrying a provenance comment and the cell's header."""
-    statements = list(block.statements)
+    statements = [s.visit(Tidy()) for s in block.statements]
     if not statements:
         return []
     first = statements[0]
     leading = [cst.EmptyLine(comment=cst.Comment(provenance(graph, block)))]
-    leading.extend(block.header)
+    leading.extend(line.visit(Tidy()) for line in block.header)
     leading.extend(first.leading_lines)
     statements[0] = first.with_changes(leading_lines=leading)
     return statements

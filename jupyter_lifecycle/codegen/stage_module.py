@@ -39,7 +39,7 @@ def stage_function(graph: StageGraph, node: StageNode) -> cst.FunctionDef:
         value = (cst.Name(node.outputs[0]) if len(node.outputs) == 1
                  else cst.Tuple([cst.Element(cst.Name(n)) for n in node.outputs], lpar=[], rpar=[]))
         body.append(cst.SimpleStatementLine([cst.Return(value)],
-                                            leading_lines=[cst.EmptyLine()]))
+                                            leading_lines=[cst.EmptyLine(indent=False)]))
     if not body:
         body = [cst.SimpleStatementLine([cst.Pass()])]
     cells = ", ".join(str(c.index) for c in node.cells)

@@ -22,5 +22,5 @@ def evaluate(best_model, X_test, y_test, search):
         "best_C": float(search.best_params_["clf__C"]),
         "cv_best_score": float(search.best_score_),
     }
-    
+
     return metrics, best_model, y_score

@@ -10,5 +10,5 @@ def ingest():
     """
     # breast_cancer_pipeline.ipynb · cell 4 (id ingest-load) · stage ingest
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    
+
     return X, y

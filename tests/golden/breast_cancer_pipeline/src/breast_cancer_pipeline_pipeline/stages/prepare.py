@@ -23,5 +23,5 @@ def prepare(X, y, test_size, random_state, C_values):
         ("clf", LogisticRegression(max_iter=2000)),
     ])
     param_grid = {"clf__C": C_values}
-    
+
     return pipe, param_grid, X_train, y_train, X_test, y_test

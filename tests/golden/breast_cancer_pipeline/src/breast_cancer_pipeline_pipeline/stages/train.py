@@ -18,5 +18,5 @@ def train(pipe, param_grid, X_train, y_train, cv_folds, scoring):
     best_model = search.best_estimator_
     # breast_cancer_pipeline.ipynb · cell 14 (id train-results) · stage train
     results = pd.DataFrame(search.cv_results_)
-    
+
     return best_model, search

@@ -19,5 +19,5 @@ def deploy(model, features, scaler_stats, df, numeric, model_path):
     loaded = joblib.load(model_path)
     sample, _ = standardize(df.head(3), numeric, loaded["scaler_stats"])
     loaded["model"].predict(sample[loaded["features"]]).round(1)
-    
+
     return df

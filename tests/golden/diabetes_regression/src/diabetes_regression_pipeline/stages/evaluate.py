@@ -22,5 +22,5 @@ def evaluate(model, X_test, y_test, baseline_pred):
         "rmse": float(root_mean_squared_error(y_test, y_pred)),
         "baseline_rmse": float(root_mean_squared_error(y_test, baseline_pred)),
     }
-    
+
     return metrics, model

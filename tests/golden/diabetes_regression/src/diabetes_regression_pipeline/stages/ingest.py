@@ -21,5 +21,5 @@ def ingest(random_state, missing_fraction):
     rng = np.random.default_rng(random_state)
     missing_rows = rng.choice(df.index.to_numpy(), size=int(missing_fraction * len(df)), replace=False)
     df.loc[missing_rows, "bmi"] = np.nan
-    
+
     return df

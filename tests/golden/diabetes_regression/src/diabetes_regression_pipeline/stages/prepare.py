@@ -29,5 +29,5 @@ def prepare(df, test_size, random_state):
     test_df, _ = standardize(test_df, numeric, scaler_stats)
     X_train, y_train = train_df[features], train_df["progression"]
     X_test, y_test = test_df[features], test_df["progression"]
-    
+
     return X_train, y_train, features, y_test, X_test, scaler_stats, df, numeric

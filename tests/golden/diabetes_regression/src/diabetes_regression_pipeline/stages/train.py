@@ -19,5 +19,5 @@ def train(X_train, y_train, features, y_test, alpha):
     # diabetes_regression.ipynb · cell 17 (id train-baseline) · stage train
     # baseline to beat: always predict the training mean
     baseline_pred = np.full(len(y_test), y_train.mean())
-    
+
     return model, baseline_pred

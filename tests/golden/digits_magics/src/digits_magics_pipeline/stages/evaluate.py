@@ -22,5 +22,5 @@ def evaluate(model, X_test_p, y_test):
         "f1_macro": float(f1_score(y_test, y_pred, average="macro")),
         "n_support_vectors": float(model.n_support_.sum()),
     }
-    
+
     return metrics, model, y_pred

@@ -14,5 +14,5 @@ def ingest():
     df = pd.DataFrame(digits.data, columns=[f"px{i}" for i in range(digits.data.shape[1])])
     df["label"] = digits.target
     print(f"{len(df)} images of {digits.images.shape[1]}x{digits.images.shape[2]} pixels")
-    
+
     return df

@@ -29,5 +29,5 @@ def prepare(df, test_size, random_state, n_components):
     pca = PCA(n_components=n_components, random_state=random_state)
     X_train_p = pca.fit_transform(X_train)
     X_test_p = pca.transform(X_test)
-    
+
     return X_train_p, y_train, X_test_p, y_test, scaler, pca, X_train, df

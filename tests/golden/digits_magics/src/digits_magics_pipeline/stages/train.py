@@ -15,5 +15,5 @@ def train(X_train_p, y_train, C, gamma):
     model = model.fit(X_train_p, y_train)
     # digits_magics.ipynb · cell 17 (id train-support) · stage train
     print("support vectors per class:", model.n_support_)
-    
+
     return model

@@ -22,5 +22,5 @@ def evaluate(model, X_test, y_test):
         "f1_macro": float(f1),
         "log_loss": float(log_loss(y_test, y_proba, labels=model.classes_)),
     }
-    
+
     return metrics, model, y_proba

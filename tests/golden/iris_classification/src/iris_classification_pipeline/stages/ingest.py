@@ -14,5 +14,5 @@ def ingest():
     df["species"] = df["target"].map(dict(enumerate(iris.target_names)))
     # iris_classification.ipynb · cell 5 (id ingest-columns) · stage ingest
     feature_names = [c for c in df.columns if c not in ("target", "species")]
-    
+
     return df, feature_names

@@ -17,5 +17,5 @@ def prepare(df, feature_names, test_size, random_state):
         X, y, test_size=test_size, random_state=random_state, stratify=y
     )
     print(f"train: {X_train.shape}, test: {X_test.shape}")
-    
+
     return X_train, y_train, X_test, y_test

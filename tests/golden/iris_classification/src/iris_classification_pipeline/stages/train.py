@@ -15,8 +15,8 @@ def train(X_train, y_train, feature_names, n_estimators, max_depth, random_state
     model = RandomForestClassifier(
         n_estimators=n_estimators, max_depth=max_depth, random_state=random_state
     )
-    model.fit(X_train, y_train);
+    model.fit(X_train, y_train)
     # iris_classification.ipynb · cell 14 (id train-importances) · stage train
     importances = pd.Series(model.feature_importances_, index=feature_names)
-    
+
     return model

@@ -14,5 +14,5 @@ def deploy(scaler, kmeans, df, model_path):
     # wine_clustering.ipynb · cell 20 (id deploy-save) · stage deploy
     joblib.dump({"scaler": scaler, "kmeans": kmeans}, model_path)
     centers = pd.DataFrame(scaler.inverse_transform(kmeans.cluster_centers_), columns=df.columns)
-    
+
     return scaler

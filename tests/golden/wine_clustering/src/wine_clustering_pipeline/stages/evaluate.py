@@ -20,5 +20,5 @@ def evaluate(labels, clusters, X, kmeans):
         "inertia": float(kmeans.inertia_),
         "adjusted_rand": float(adjusted_rand_score(labels, clusters)),
     }
-    
+
     return metrics

@@ -12,5 +12,5 @@ def ingest():
     wine = load_wine(as_frame=True)
     df = wine.frame
     labels = df.pop("target")  # the cultivar: only used to score the clusters
-    
+
     return df, labels

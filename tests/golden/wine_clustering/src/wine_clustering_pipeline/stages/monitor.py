@@ -24,5 +24,5 @@ def monitor(df, kmeans, scaler, random_state, drift_threshold, n_clusters):
     share_cur = np.bincount(kmeans.predict(scaler.transform(current)), minlength=n_clusters) / len(current)
     cluster_shift = float(np.abs(share_ref - share_cur).max())
     monitoring = {"drift_score": drift_score, "drift_detected": bool(drift_detected), "cluster_shift": cluster_shift}
-    
+
     return drift_score, drift_detected, cluster_shift

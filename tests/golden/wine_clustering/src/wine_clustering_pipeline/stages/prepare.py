@@ -13,5 +13,5 @@ def prepare(df):
     # wine_clustering.ipynb · cell 10 (id prepare-scale) · stage prepare
     scaler = StandardScaler()
     X = scaler.fit_transform(df)
-    
+
     return X, scaler

@@ -15,5 +15,5 @@ def train(X, n_clusters, n_init, random_state):
     kmeans = KMeans(n_clusters=n_clusters, n_init=n_init, random_state=random_state)
     clusters = kmeans.fit_predict(X)
     pd.Series(clusters).value_counts().sort_index()
-    
+
     return clusters, kmeans
