@@ -24,7 +24,9 @@ def _console(stderr: bool = False):
 
 def _fail(error) -> None:
     """Print one clear message for a LifecycleError and exit 2."""
-    _console(stderr=True).print(f"[bold red]error:[/] {error}", markup=True)
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[bold red]error:[/] {escape(str(error))}")
     sys.exit(EXIT_INPUT)
 
 
@@ -81,15 +83,23 @@ def convert(notebook, out_dir, package, force, dry_run, no_cache, verbose):
                             use_cache=not no_cache)
     except LifecycleError as exc:
         _fail(exc)
+    from rich.markup import escape
+
     _print_diagnostics(result.diagnostics, verbose)
     console = _console()
     if result.errors:
         _console(stderr=True).print(
-            f"[bold red]{len(result.errors)} error(s)[/] in {notebook}; nothing was written.")
+            f"[bold red]{len(result.errors)} error(s)[/] in {escape(notebook)}; nothing was written.")
         sys.exit(EXIT_DIAGNOSTICS)
     plan = result.plan
     if dry_run:
-        console.print(f"[bold]dry run[/]: would write {result.out_dir}")
+        if plan.conflicts or (plan.exists and not force):
+            why = (f"{len(plan.conflicts)} file(s) were edited by hand or are not ours"
+                   if plan.conflicts else "the directory exists (add --force)")
+            console.print(f"[bold]dry run[/]: [red]the real run would refuse[/] to write "
+                          f"{escape(str(result.out_dir))}: {why}")
+        else:
+            console.print(f"[bold]dry run[/]: would write {escape(str(result.out_dir))}")
         for path in sorted(f.path for f in result.files):
             state = ("create" if path in plan.create else "update" if path in plan.update
                      else "conflict" if path in plan.conflicts else "unchanged")
@@ -101,10 +111,10 @@ def convert(notebook, out_dir, package, force, dry_run, no_cache, verbose):
             click.echo(diff, nl=False)
         return
     changed = len(plan.create) + len(plan.update)
-    console.print(f"[green]wrote[/] {result.out_dir} — package [bold]{result.package}[/], "
+    console.print(f"[green]wrote[/] {escape(str(result.out_dir))} — package [bold]{result.package}[/], "
                   f"{len(result.graph.stages)} stage(s), {len(result.graph.tests)} test cell(s), "
                   f"{changed} file(s) written, {len(plan.unchanged)} unchanged")
-    console.print(f"next: cd {result.out_dir} && pytest && python -m {result.package}")
+    console.print(f"next: cd {escape(str(result.out_dir))} && pytest && python -m {result.package}")
 
 
 @main.command(epilog=EPILOG)
@@ -122,7 +132,7 @@ def stages(notebook, as_json, verbose):
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{notebook}: cells", title_justify="left")
+    table = Table(title=f"{escape(notebook)}: cells", title_justify="left")
     for column in ("#", "id", "stage", "first line"):
         table.add_column(column, overflow="fold")
     for cell in graph.notebook.cells:

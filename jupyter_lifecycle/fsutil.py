@@ -7,6 +7,12 @@ import tempfile
 from pathlib import Path
 
 
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(target: Path, data: str | bytes) -> None:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -14,8 +20,7 @@ def atomic_write(target: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~current_umask())
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):

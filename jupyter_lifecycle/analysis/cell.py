@@ -88,7 +88,7 @@ def analyze_source(source: str) -> CellAnalysis:
         try:
             module = cst.parse_module(transformed)
         except cst.ParserSyntaxError as exc:
-            return _syntax_error(exc, offset, tuple(magics))
+            return _syntax_error(transformed, exc, offset, tuple(magics))
         except Exception as exc:  # libcst can reject odd input with other errors
             return CellAnalysis(None, (), (), tuple(magics),
                                 (CellIssue(1 + offset, Severity.ERROR, "syntax", str(exc)),), offset)
@@ -110,9 +110,17 @@ def analyze_source(source: str) -> CellAnalysis:
     return CellAnalysis(module, statements, tuple(dropped), tuple(magics), tuple(issues), offset)
 
 
-def _syntax_error(exc: cst.ParserSyntaxError, offset: int, magics: tuple[MagicUse, ...]) -> CellAnalysis:
-    message = str(exc).splitlines()[0] if str(exc) else "invalid syntax"
-    issue = CellIssue(exc.raw_line + offset, Severity.ERROR, "syntax", f"syntax error: {message}")
+def _syntax_error(code: str, exc: cst.ParserSyntaxError, offset: int,
+                  magics: tuple[MagicUse, ...]) -> CellAnalysis:
+    """Python's own compiler names the line and the problem best (libcst's raw_line can be off)."""
+    try:
+        compile(code, "<cell>", "exec", dont_inherit=True)
+        line, message = exc.raw_line, str(exc).splitlines()[0] if str(exc) else "invalid syntax"
+    except SyntaxError as err:
+        line, message = err.lineno or 1, err.msg
+    except (ValueError, OverflowError) as err:  # e.g. null bytes in the source
+        line, message = 1, str(err)
+    issue = CellIssue(line + offset, Severity.ERROR, "syntax", f"syntax error: {message}")
     return CellAnalysis(None, (), (), magics, (issue,), offset)
 
 

@@ -77,6 +77,8 @@ class _Builder:
             self.nb, param_cell, self.analyses.get(param_cell.id) if param_cell else None)
         self.diagnostics.extend(param_diags)
         self.params = {p.name: p for p in params}
+        self.unparsed = [c for c in self.nb.code_cells if c.id in self.analyses
+                         and not self.analyses[c.id].parsed and self.kind(c) not in ("skip",)]
         self._check_cells()
         self._check_execution_order()
         self._collect_definitions()
@@ -296,8 +298,9 @@ class _Builder:
             self.diag(Severity.ERROR, "notebook-only-value",
                       f"{where} reads {read!r}, which only a skip or test cell defines", cell, line)
             return None
-        self.diag(Severity.ERROR, "undefined-name",
-                  f"{where} reads {read!r}, which no cell defines", cell, line)
+        if not self.unparsed:  # a cell that did not parse may define it: report that cell only
+            self.diag(Severity.ERROR, "undefined-name",
+                      f"{where} reads {read!r}, which no cell defines", cell, line)
         return None
 
     def _bound_in_skip_or_test(self, name: str) -> bool:

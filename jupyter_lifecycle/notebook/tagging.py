@@ -11,13 +11,14 @@ from ..stages import StageTable
 from .reader import parse_notebook
 
 
-def _dump(nb: dict, indent: int | None, sort_keys: bool, trailing_newline: bool) -> str:
-    text = json.dumps(nb, indent=indent, sort_keys=sort_keys, ensure_ascii=False,
+def _dump(nb: dict, indent: int | None, sort_keys: bool, trailing_newline: bool,
+          ascii_only: bool = False) -> str:
+    text = json.dumps(nb, indent=indent, sort_keys=sort_keys, ensure_ascii=ascii_only,
                       separators=(",", ": ") if indent is not None else (",", ":"))
     return text + ("\n" if trailing_newline else "")
 
 
-def _detect_format(text: str, raw: dict) -> tuple[int | None, bool, bool] | None:
+def _detect_format(text: str, raw: dict) -> tuple[int | None, bool, bool, bool] | None:
     """The json.dumps settings that reproduce ``text`` exactly, if there are any."""
     lines = text.splitlines()
     indent = None
@@ -25,9 +26,10 @@ def _detect_format(text: str, raw: dict) -> tuple[int | None, bool, bool] | None
         second = lines[1]
         indent = len(second) - len(second.lstrip(" "))
     trailing = text.endswith("\n")
-    for sort_keys in (True, False):
-        if _dump(raw, indent, sort_keys, trailing) == text:
-            return indent, sort_keys, trailing
+    for ascii_only in (False, True):
+        for sort_keys in (True, False):
+            if _dump(raw, indent, sort_keys, trailing, ascii_only) == text:
+                return indent, sort_keys, trailing, ascii_only
     return None
 
 
@@ -67,6 +69,6 @@ def set_stage(path: str | Path, cells: list[str], stage: str | None, table: Stag
                 metadata.pop("tags", None)
             changed.append(index)
     if changed:
-        indent, sort_keys, trailing = fmt if fmt else (1, True, True)
-        atomic_write(path, _dump(raw, indent, sort_keys, trailing))
+        indent, sort_keys, trailing, ascii_only = fmt if fmt else (1, True, True, False)
+        atomic_write(path, _dump(raw, indent, sort_keys, trailing, ascii_only))
     return changed, fmt is not None

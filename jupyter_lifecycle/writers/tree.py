@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..codegen.common import GeneratedFile
 from ..errors import Location, OutputError
-from ..fsutil import atomic_write
+from ..fsutil import atomic_write, current_umask
 
 MANIFEST = ".nb2pipe-manifest.json"
 
@@ -91,6 +91,13 @@ def plan_write(files: list[GeneratedFile], out_dir: Path) -> Plan:
 def write_tree(files: list[GeneratedFile], out_dir: Path, *, force: bool = False) -> Plan:
     """Write ``files`` under ``out_dir``; raise OutputError (writing nothing) when unsafe."""
     out_dir = Path(out_dir)
+    try:
+        return _write_tree(files, out_dir, force)
+    except OSError as exc:
+        raise OutputError(f"cannot write the output: {exc.strerror or exc}", Location(str(out_dir))) from None
+
+
+def _write_tree(files: list[GeneratedFile], out_dir: Path, force: bool) -> Plan:
     plan = plan_write(files, out_dir)
     if plan.exists and not force:
         raise OutputError("the output directory exists; pass --force to regenerate it "
@@ -106,6 +113,7 @@ def write_tree(files: list[GeneratedFile], out_dir: Path, *, force: bool = False
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
         try:
+            os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it private
             for f in files:
                 target = tmp / f.path
                 target.parent.mkdir(parents=True, exist_ok=True)
