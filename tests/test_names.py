@@ -469,16 +469,23 @@ def test_mutation_inside_a_function_body_is_not_a_statement_mutation():
     assert s.global_reads == ("df",)
 
 
-def test_lambda_body_is_read_at_call_time():
+def test_lambda_free_names_are_global_reads_and_reads_of_plain_code():
     s = one("key = lambda row, d=default: row[col] + d")
     assert s.defines == ("key",)
-    assert s.reads == ("default",)
     assert s.global_reads == ("col",)
+    # a lambda in code is usually called within the cell: its free names are reads too
+    assert s.reads == ("default", "col")
+
+
+def test_lambda_free_names_bound_earlier_in_the_cell_are_not_reads():
+    _, s = analyze("factor = 2\nout = df.apply(lambda r: r * factor)\n")
+    assert s.reads == ("df",)
+    assert s.global_reads == ("factor",)
 
 
 def test_lambda_in_a_comprehension_closes_over_the_loop_variable():
     s = one("fs = [lambda: i + j for i in range(3)]")
-    assert s.reads == ("range",)
+    assert s.reads == ("range", "j")
     assert s.global_reads == ("j",)
 
 
@@ -489,9 +496,9 @@ def test_pep695_type_parameters_are_not_reads():
 
 
 def test_type_alias_binds_its_name():
-    s = one("type Vector = list[float]")
+    s = one("type Vector = list[Scalar]")
     assert s.defines == ("Vector",)
-    assert s.reads == ()
+    assert s.global_reads == ("list", "Scalar")  # evaluated lazily, like a lambda body
 
 
 # ---- classes --------------------------------------------------------------------------------
@@ -723,6 +730,33 @@ def test_name_bound_after_a_break_is_not_bound_after_the_loop():
     assert s.reads == ("print", "seen")
 
 
+def test_finally_bindings_and_try_bindings_survive():
+    _, s = analyze("""\
+        try:
+            a = 1
+        finally:
+            b = 2
+        print(a, b)
+    """)
+    assert s.reads == ("print",)
+
+
+def test_code_after_a_top_level_raise_keeps_earlier_bindings():
+    *_, s = analyze("x = 1\nraise SystemExit\nprint(x)\n")
+    assert s.reads == ("print",)
+
+
+def test_global_declaration_in_a_class_body_binds_at_module_level():
+    first, second = analyze("""\
+        class A:
+            global g
+            g = 1
+        print(g)
+    """)
+    assert first.defines == ("g", "A")
+    assert second.reads == ("print",)
+
+
 # ---- kind ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("source", [
@@ -793,7 +827,7 @@ def test_def_nested_in_a_top_level_block_still_reports_global_reads():
     s = one("if DEBUG:\n    def f():\n        return LEVEL\n")
     assert s.kind == "code"
     assert s.defines == ("f",)
-    assert s.reads == ("DEBUG",)
+    assert s.reads == ("DEBUG", "LEVEL")
     assert s.global_reads == ("LEVEL",)
 
 

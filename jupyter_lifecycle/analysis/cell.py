@@ -7,6 +7,7 @@ facts ("this cell uses %%bash"), the graph decides their severity.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -24,6 +25,9 @@ DISPLAY_METHODS = frozenset({
     "max", "count", "memory_usage", "to_frame", "round", "sort_values", "style", "plot", "hist",
     "items", "keys", "values",
 })
+# A line that starts like IPython syntax (%magic, !shell, x = !cmd, x = %magic, obj?): such cells
+# go to IPython's transformer without a failed libcst parse first.
+_IPYTHON_SYNTAX = re.compile(r"^\s*([%!]|[\w.\[\], ]+=\s*[%!](?!=)|.*\?\s*$)", re.MULTILINE)
 DISPLAY_FUNCTIONS = frozenset({"display", "display_html", "display_markdown"})
 
 
@@ -81,6 +85,8 @@ def analyze_source(source: str) -> CellAnalysis:
         magics.append(MagicUse(offset, name, "inlined", f"`%%{name}` removed, its code kept"))
         code = body
     try:
+        if _IPYTHON_SYNTAX.search(code):
+            raise cst.ParserSyntaxError("IPython syntax", lines=[""], raw_line=1, raw_column=0)
         module = cst.parse_module(code)
         rewritten = False
     except cst.ParserSyntaxError:
@@ -98,7 +104,7 @@ def analyze_source(source: str) -> CellAnalysis:
                             (CellIssue(1 + offset, Severity.ERROR, "syntax", str(exc)),), offset)
     issues: list[CellIssue] = []
     if rewritten:
-        module, uses, placeholders = _rewrite_magics(module, offset)
+        module, uses, placeholders = _rewrite_magics(module, transformed, offset)
         magics.extend(uses)
         issues.extend(CellIssue(u.line, Severity.ERROR, "magic", u.message) for u in uses if u.is_error)
     else:
@@ -124,10 +130,10 @@ def _syntax_error(code: str, exc: cst.ParserSyntaxError, offset: int,
     return CellAnalysis(None, (), (), magics, (issue,), offset)
 
 
-def _rewrite_magics(module: cst.Module, offset: int):
+def _rewrite_magics(module: cst.Module, code: str, offset: int):
     """Rewrite IPython calls; removed top-level statements stay as placeholders (keeps lines)."""
-    rewriter = MagicRewriter(line_offset=offset)
-    module = cst.metadata.MetadataWrapper(module, unsafe_skip_copy=True).visit(rewriter)
+    rewriter = MagicRewriter(code, line_offset=offset)
+    module = module.visit(rewriter)
     placeholders = frozenset(i for i, s in enumerate(module.body) if id(s) in rewriter.placeholder_ids)
     if rewriter.needs_subprocess:  # appended last so no line moves; codegen hoists imports
         body = [*module.body, cst.SimpleStatementLine([cst.Import([cst.ImportAlias(cst.Name("subprocess"))])])]

@@ -74,23 +74,30 @@ def analyze_names(module: cst.Module) -> tuple[StatementNames, ...]:
                 line += _count_newlines(statement)
             except Exception:  # pragma: no cover - defensive; positions are best effort
                 line = start + 1
-        before = top.bound
+        before = _copy(top.bound)
         top.start_statement()
         try:
             walker.statement(statement)
+            kind = _kind(statement)
+            reads = top.reads
+            if top.late_reads and kind != "def" and kind != "class":
+                # A lambda (or a def nested in a block) in plain code is usually called within
+                # the cell, and only a def/class statement's global_reads are followed up, so
+                # its free names not bound yet count as reads of the statement too.
+                reads = {**reads, **top.late_reads}
             names = StatementNames(
                 index=index,
                 line=start,
-                kind=_kind(statement),
+                kind=kind,
                 defines=tuple(top.defines),
-                reads=tuple(top.reads),
+                reads=tuple(reads),
                 mutates=tuple(top.mutates),
                 global_reads=tuple(top.global_reads),
                 star_imports=tuple(top.star_imports),
                 imported_modules=tuple(top.imported_modules),
             )
             if top.bound is None:  # the rest of the cell is unreachable (top-level raise, ...)
-                top.bound = set(before) if before is not None else set()
+                top.bound = before if before is not None else set()
         except Exception:  # RecursionError on absurdly deep code, or a node shape we missed
             walker.reset()
             names = _fallback(index, start, statement, before)
@@ -113,12 +120,11 @@ def analyze_names(module: cst.Module) -> tuple[StatementNames, ...]:
 
 
 class _ModuleScope:
-    __slots__ = ("bound", "loops", "reads", "defines", "mutates", "global_reads", "star_imports",
-                 "imported_modules")
+    __slots__ = ("bound", "loops", "reads", "defines", "mutates", "global_reads", "late_reads",
+                 "star_imports", "imported_modules")
 
     def __init__(self) -> None:
         self.bound: set[str] | None = set()
-        self.loops: list[tuple[list, list]] = []
         self.start_statement()
 
     def start_statement(self) -> None:
@@ -127,6 +133,7 @@ class _ModuleScope:
         self.defines: dict[str, None] = {}
         self.mutates: dict[str, None] = {}
         self.global_reads: dict[str, None] = {}
+        self.late_reads: dict[str, None] = {}  # global_reads not bound where the function is made
         self.star_imports: dict[str, None] = {}
         self.imported_modules: dict[str, None] = {}
         self.loops = []
@@ -150,6 +157,9 @@ class _ModuleScope:
 
     def deferred(self, name: str) -> None:
         self.global_reads[name] = None
+        bound = self.bound
+        if bound is None or name not in bound:
+            self.late_reads[name] = None
 
     def declare(self, names, is_global: bool) -> None:
         pass  # `global x` at module level is a no-op; `nonlocal` there is a syntax error
@@ -556,7 +566,7 @@ class _Walker:
             self.scope = outer
 
     def _lambda(self, node) -> None:
-        self.parameter_defaults(node.params, annotations=False)
+        self.parameter_defaults(node.params)
         self.function_body(node.params, lambda: self.expr(node.body))
 
     def _slice(self, node) -> None:
@@ -576,15 +586,10 @@ class _Walker:
         if params.star_kwarg is not None:
             yield params.star_kwarg
 
-    def parameter_defaults(self, params: cst.Parameters, annotations: bool) -> None:
-        all_params = list(self._all_params(params))
-        for param in all_params:
+    def parameter_defaults(self, params: cst.Parameters) -> None:
+        for param in self._all_params(params):
             if param.default is not None:
                 self.expr(param.default)
-        if annotations:
-            for param in all_params:
-                if param.annotation is not None:
-                    self.expr(param.annotation.annotation)
 
     def function_body(self, params: cst.Parameters | None, walk) -> None:
         outer_scope, outer_flow = self.scope, self.flow
@@ -631,7 +636,7 @@ class _Walker:
         for decorator in node.decorators:
             self.expr(decorator.decorator)
         params = node.params
-        self.parameter_defaults(params, annotations=False)
+        self.parameter_defaults(params)
         outer = self.scope
         type_scope = self.type_scope(node.type_parameters)
         if type_scope is not None:
@@ -1163,7 +1168,8 @@ def _count_newlines(node: cst.CSTNode) -> int:
     pop, push, extend = stack.pop, stack.append, stack.extend
     getters = _GETTERS
     name_t, empty_line_t, newline_t = _Name, cst.EmptyLine, cst.Newline
-    space_t, trailing_t, sentinel_t = cst.SimpleWhitespace, cst.TrailingWhitespace, cst.MaybeSentinel
+    space_t, trailing_t = cst.SimpleWhitespace, cst.TrailingWhitespace
+    sentinel_t = cst.MaybeSentinel
     while stack:
         current = pop()
         t = type(current)

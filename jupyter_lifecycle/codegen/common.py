@@ -55,30 +55,31 @@ def provenance(graph: StageGraph, block: Block) -> str:
     return f"# {notebook_name(graph)} · cell {cell.index} (id {cell.id}) · stage {cell.stage}"
 
 
-class Tidy(cst.CSTTransformer):
-    """Notebook habits that mean nothing in a module: ``fit(X);`` semicolons, indented blank lines."""
+def tidy(statement: cst.BaseStatement) -> cst.BaseStatement:
+    """Drop notebook habits that mean nothing in a module: a trailing ``;`` (it hid the output)
+    and blank lines indented to the function body. Only the top level needs it: nested blank
+    lines carry no indentation, and a nested ``;`` is rare."""
+    changes = {}
+    if any(line.comment is None and line.indent for line in statement.leading_lines):
+        changes["leading_lines"] = [blank_line(line) for line in statement.leading_lines]
+    if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[-1].semicolon, cst.Semicolon):
+        changes["body"] = [*statement.body[:-1],
+                           statement.body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)]
+    return statement.with_changes(**changes) if changes else statement
 
-    def leave_EmptyLine(self, original, updated):
-        if updated.comment is None:
-            return updated.with_changes(indent=False, whitespace=cst.SimpleWhitespace(""))
-        return updated
 
-    def leave_SimpleStatementLine(self, original, updated):
-        last = updated.body[-1]
-        if isinstance(last.semicolon, cst.Semicolon):
-            body = [*updated.body[:-1], last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)]
-            return updated.with_changes(body=body)
-        return updated
+def blank_line(line: cst.EmptyLine) -> cst.EmptyLine:
+    return line.with_changes(indent=False, whitespace=cst.SimpleWhitespace("")) if line.comment is None else line
 
 
 def block_statements(graph: StageGraph, block: Block) -> list[cst.BaseStatement]:
     """A cell's kept statements, the first carrying a provenance comment and the cell's header."""
-    statements = [s.visit(Tidy()) for s in block.statements]
+    statements = [tidy(s) for s in block.statements]
     if not statements:
         return []
     first = statements[0]
     leading = [cst.EmptyLine(comment=cst.Comment(provenance(graph, block)))]
-    leading.extend(line.visit(Tidy()) for line in block.header)
+    leading.extend(blank_line(line) for line in block.header)
     leading.extend(first.leading_lines)
     statements[0] = first.with_changes(leading_lines=leading)
     return statements
