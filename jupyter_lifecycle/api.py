@@ -29,14 +29,16 @@ class ConvertResult:
         return [d for d in self.diagnostics if d.is_error]
 
 
-def load_graph(path: str | Path, *, use_cache: bool = True) -> StageGraph:
+def load_graph(path: str | Path, *, use_cache: bool = True,
+               cache: AnalysisCache | None = None) -> StageGraph:
     """Read, analyse and build the stage graph of a notebook (raises NotebookError on bad input)."""
     nb = read_notebook(path)
-    cache = AnalysisCache() if use_cache else None
+    own = cache is None and use_cache
+    cache = AnalysisCache() if own else cache
     try:
         return build_graph(nb, cache=cache)
     finally:
-        if cache is not None:
+        if own:
             cache.close()
 
 
@@ -51,7 +53,16 @@ def convert(path: str | Path, out_dir: str | Path | None = None, *, package: str
     Raises NotebookError for unreadable input and OutputError when writing would lose work.
     """
     path = Path(path)
-    graph = load_graph(path, use_cache=use_cache)
+    cache = AnalysisCache() if use_cache else None
+    try:
+        return _convert(path, out_dir, package, force, dry_run, cache)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _convert(path: Path, out_dir, package, force, dry_run, cache) -> ConvertResult:
+    graph = load_graph(path, cache=cache, use_cache=cache is not None)
     package = package or package_name_for(str(path))
     if not package.isidentifier():
         from .errors import NotebookError
@@ -61,7 +72,7 @@ def convert(path: str | Path, out_dir: str | Path | None = None, *, package: str
     result = ConvertResult(graph.notebook, graph, package, out, diagnostics=list(graph.diagnostics))
     if graph.errors:
         return result
-    files, notes = generate_package(graph, package)
+    files, notes = generate_package(graph, package, store=cache)
     result.files = files
     result.diagnostics.extend(notes)
     if dry_run:

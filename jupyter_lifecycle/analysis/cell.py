@@ -8,15 +8,17 @@ facts ("this cell uses %%bash"), the graph decides their severity.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
 from ..errors import Severity
+from .imports import ImportSpec, import_specs
 from .ipython_syntax import CODE_MAGICS, MagicRewriter, MagicUse, split_cell_magic, transform_ipython
 from .names import StatementNames, analyze_names
 
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 5
 
 # Method chains that only look at a value, so a trailing call of them is a display.
 DISPLAY_METHODS = frozenset({
@@ -41,30 +43,60 @@ class CellIssue:
 
 @dataclass(frozen=True)
 class CellAnalysis:
-    """Everything the graph and codegen need to know about one cell's source."""
+    """Everything the graph and codegen need to know about one cell's source.
 
-    module: cst.Module | None  # plain Python after rewriting magics; None if it cannot parse
+    The libcst tree is the expensive part: a cached analysis carries a loader instead, and the
+    tree is only read back when codegen needs this cell's statements.
+    """
+
+    parsed: bool  # False: the cell cannot be exported as it is (see issues)
     statements: tuple[StatementNames, ...]
     dropped: tuple[tuple[int, str], ...]  # (statement index, why) left out of exported code
     magics: tuple[MagicUse, ...]
     issues: tuple[CellIssue, ...]  # syntax errors and disallowed syntax (errors if exported)
     line_offset: int = 0  # original line = line in ``module`` + line_offset
+    imports: tuple[tuple[int, tuple[ImportSpec, ...], tuple[str, ...]], ...] = ()  # (index, specs, stars)
+    _module: cst.Module | None = field(default=None, compare=False, repr=False)
+    _loader: Callable[[], cst.Module | None] | None = field(default=None, compare=False, repr=False)
 
     @property
-    def parsed(self) -> bool:
-        return self.module is not None
+    def module(self) -> cst.Module | None:
+        """Plain Python after rewriting magics; None if the cell cannot parse."""
+        if self._module is None and self._loader is not None and self.parsed:
+            object.__setattr__(self, "_module", self._loader())
+        return self._module
+
+    def without_tree(self) -> "CellAnalysis":
+        return replace(self, _module=None, _loader=None)
+
+    def with_loader(self, loader: Callable[[], cst.Module | None]) -> "CellAnalysis":
+        return replace(self, _module=None, _loader=loader)
 
     @property
     def dropped_indices(self) -> frozenset[int]:
         return frozenset(i for i, _ in self.dropped)
 
-    def kept(self) -> list[tuple[StatementNames, cst.BaseStatement]]:
-        """The statements exported code keeps, with their names."""
-        if self.module is None:
-            return []
+    def kept_names(self) -> list[StatementNames]:
+        """Names of the statements exported code keeps (no tree needed)."""
         dropped = self.dropped_indices
-        return [(names, stmt) for names, stmt in zip(self.statements, self.module.body)
-                if names.index not in dropped]
+        return [n for n in self.statements if n.index not in dropped]
+
+    def kept(self) -> list[tuple[StatementNames, cst.BaseStatement]]:
+        """The statements exported code keeps, with their names (loads the tree)."""
+        module = self.module
+        if module is None:
+            return []
+        return [(names, module.body[names.index]) for names in self.kept_names()]
+
+    def import_specs(self, index: int) -> tuple[tuple[ImportSpec, ...], tuple[str, ...]]:
+        for i, specs, stars in self.imports:
+            if i == index:
+                return specs, stars
+        return (), ()
+
+
+def _failed(issue: CellIssue, magics, offset: int) -> CellAnalysis:
+    return CellAnalysis(False, (), (), tuple(magics), (issue,), offset)
 
 
 def analyze_source(source: str) -> CellAnalysis:
@@ -80,8 +112,7 @@ def analyze_source(source: str) -> CellAnalysis:
             issue = CellIssue(offset, Severity.ERROR, "magic",
                               f"cell magic `%%{name}` cannot be exported; move the cell to an "
                               "explore or skip stage, or rewrite it in Python")
-            return CellAnalysis(None, (), (), (MagicUse(offset, name, "disallowed", issue.message),),
-                                (issue,), offset)
+            return _failed(issue, (MagicUse(offset, name, "disallowed", issue.message),), offset)
         magics.append(MagicUse(offset, name, "inlined", f"`%%{name}` removed, its code kept"))
         code = body
     try:
@@ -96,12 +127,10 @@ def analyze_source(source: str) -> CellAnalysis:
         except cst.ParserSyntaxError as exc:
             return _syntax_error(transformed, exc, offset, tuple(magics))
         except Exception as exc:  # libcst can reject odd input with other errors
-            return CellAnalysis(None, (), (), tuple(magics),
-                                (CellIssue(1 + offset, Severity.ERROR, "syntax", str(exc)),), offset)
+            return _failed(CellIssue(1 + offset, Severity.ERROR, "syntax", str(exc)), magics, offset)
         rewritten = True
     except Exception as exc:
-        return CellAnalysis(None, (), (), tuple(magics),
-                            (CellIssue(1 + offset, Severity.ERROR, "syntax", str(exc)),), offset)
+        return _failed(CellIssue(1 + offset, Severity.ERROR, "syntax", str(exc)), magics, offset)
     issues: list[CellIssue] = []
     if rewritten:
         module, uses, placeholders = _rewrite_magics(module, transformed, offset)
@@ -113,7 +142,13 @@ def analyze_source(source: str) -> CellAnalysis:
     dropped = [(i, "magic") for i in sorted(placeholders)]
     dropped.extend(_display_statements(module, placeholders))
     dropped.sort()
-    return CellAnalysis(module, statements, tuple(dropped), tuple(magics), tuple(issues), offset)
+    imports = []
+    for names in statements:
+        if names.kind == "import":
+            specs, stars = import_specs(module.body[names.index])
+            imports.append((names.index, tuple(specs), tuple(stars)))
+    return CellAnalysis(True, statements, tuple(dropped), tuple(magics), tuple(issues), offset,
+                        tuple(imports), _module=module)
 
 
 def _syntax_error(code: str, exc: cst.ParserSyntaxError, offset: int,
@@ -126,8 +161,8 @@ def _syntax_error(code: str, exc: cst.ParserSyntaxError, offset: int,
         line, message = err.lineno or 1, err.msg
     except (ValueError, OverflowError) as err:  # e.g. null bytes in the source
         line, message = 1, str(err)
-    issue = CellIssue(line + offset, Severity.ERROR, "syntax", f"syntax error: {message}")
-    return CellAnalysis(None, (), (), magics, (issue,), offset)
+    return _failed(CellIssue(line + offset, Severity.ERROR, "syntax", f"syntax error: {message}"),
+                   magics, offset)
 
 
 def _rewrite_magics(module: cst.Module, code: str, offset: int):

@@ -12,23 +12,42 @@ from .project_files import pyproject, readme
 from .run_notebook import run_notebook
 from .stage_module import helpers_module, stage_module
 from .static_modules import static_modules
-from .tests_module import test_files
+from .render_cache import TextStore, cached, cell_part, definition_part, fingerprint
+from .tests_module import test_cells_file, test_files
 
 
-def generate_package(graph: StageGraph, package: str) -> tuple[list[GeneratedFile], list[Diagnostic]]:
-    """All files of the package, and notes about the generation (e.g. unpinned imports)."""
+def generate_package(graph: StageGraph, package: str,
+                     store: TextStore | None = None) -> tuple[list[GeneratedFile], list[Diagnostic]]:
+    """All files of the package, and notes about the generation (e.g. unpinned imports).
+
+    ``store`` keeps the files that carry cell code (stages, helpers, test cells) between runs.
+    """
     notes: list[Diagnostic] = []
+    defs = graph.definitions
     src: list[GeneratedFile] = [
         *static_modules(graph, package),
         params_module(graph),
-        helpers_module(graph),
+        cached(store, fingerprint(
+            graph, "helpers", [definition_part(defs[n]) for n in graph.helpers],
+            sorted((n, d.spec) for n, d in defs.items() if d.kind == "import")),
+            lambda: helpers_module(graph)),
         pipeline_module(graph, package),
-        *(stage_module(graph, node) for node in graph.stages),
     ]
+    for node in graph.stages:
+        key = fingerprint(graph, "stage", node.name, node.kind, node.inputs, node.params,
+                          node.outputs, [definition_part(defs.get(u)) for u in node.uses],
+                          graph.notebook.table[node.name].description,
+                          [(cell_part(b.cell), [n.index for n in b.names]) for b in node.blocks])
+        src.append(cached(store, key, lambda node=node: stage_module(graph, node)))
     files = [GeneratedFile(f"src/{package}/{f.path}", f.text, f.provenance) for f in src]
     expected = recorded_metrics(graph.notebook)
     files.extend(test_files(graph, package, expected))
-    project, unresolved = pyproject(graph, package)
+    if graph.tests:
+        key = fingerprint(graph, "tests", package,
+                          [(cell_part(t.cell), [n.index for n in t.block.names], t.reads, t.params,
+                            t.until, [definition_part(defs.get(u)) for u in t.uses]) for t in graph.tests])
+        files.append(cached(store, key, lambda: test_cells_file(graph, package)))
+    project, unresolved = pyproject(graph, package, store)
     files.extend([project, readme(graph, package), run_notebook(graph, package)])
     for mod in unresolved:
         notes.append(Diagnostic(Severity.WARNING, "unpinned-import",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
-from libcst.helpers import parse_template_module, parse_template_statement
+from libcst.helpers import parse_template_module
 
 from ..graph import StageGraph, StageNode
 from .common import GeneratedFile, kwarg, module, multiline_call, notebook_name, plural, render
@@ -41,11 +41,11 @@ def _call(graph: StageGraph, node: StageNode) -> list[cst.BaseStatement]:
                   else cst.Tuple([cst.Element(cst.Name(n)) for n in node.outputs], lpar=[], rpar=[]))
         first = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], call)])
     statements = [first.with_changes(leading_lines=[comment])]
-    for name in node.outputs:
-        statements.append(parse_template_statement(
-            "_results[{key}] = {name}\n", key=cst.SimpleString(repr(name)), name=cst.Name(name)))
-    statements.append(parse_template_statement(
-        "if until == {stage}:\n    return _results\n", stage=cst.SimpleString(repr(node.name))))
+    for name in node.outputs:  # _results["name"] = name
+        target = cst.Subscript(cst.Name("_results"), [cst.SubscriptElement(cst.Index(cst.SimpleString(repr(name))))])
+        statements.append(cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], cst.Name(name))]))
+    stop = cst.Comparison(cst.Name("until"), [cst.ComparisonTarget(cst.Equal(), cst.SimpleString(repr(node.name)))])
+    statements.append(cst.If(stop, cst.IndentedBlock([cst.SimpleStatementLine([cst.Return(cst.Name("_results"))])])))
     return statements
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import sys
 from functools import lru_cache
 from importlib import metadata
@@ -15,8 +18,37 @@ def _module_distributions() -> dict[str, list[str]]:
     return metadata.packages_distributions()
 
 
-def pinned_requirements(modules: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """``name==version`` for the distributions providing ``modules`` here, and the unresolved."""
+def _environment_stamp() -> list:
+    """Changes whenever a distribution is installed or removed (site folders' mtimes)."""
+    stamp: list = [sys.prefix]
+    for entry in sys.path:
+        try:
+            stamp.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            pass
+    return stamp
+
+
+def pinned_requirements(modules: tuple[str, ...], store=None) -> tuple[list[str], list[str]]:
+    """``name==version`` for the distributions providing ``modules`` here, and the unresolved.
+
+    Mapping modules to distributions scans every installed one (~0.3 s), so the answer is kept
+    in ``store`` until the environment changes.
+    """
+    key = None
+    if store is not None:
+        key = hashlib.sha256(repr(("pins", modules, _environment_stamp())).encode()).hexdigest()
+        hit = store.get_text(key)
+        if hit is not None:
+            pins, unresolved = json.loads(hit)
+            return pins, unresolved
+    pins, unresolved = _pins(modules)
+    if store is not None:
+        store.put_text(key, json.dumps([pins, unresolved]))
+    return pins, unresolved
+
+
+def _pins(modules: tuple[str, ...]) -> tuple[list[str], list[str]]:
     pins: dict[str, str] = {}
     unresolved: list[str] = []
     for mod in modules:
@@ -47,8 +79,8 @@ def _pin(dist: str) -> str:
         return dist
 
 
-def pyproject(graph: StageGraph, package: str) -> tuple[GeneratedFile, list[str]]:
-    deps, unresolved = pinned_requirements(graph.imported_modules)
+def pyproject(graph: StageGraph, package: str, store=None) -> tuple[GeneratedFile, list[str]]:
+    deps, unresolved = pinned_requirements(graph.imported_modules, store)
     dist_name = package.replace("_", "-")
     text = "\n".join(header_lines(graph)) + f"""
 [build-system]

@@ -32,9 +32,10 @@ class AssertToGate(cst.CSTTransformer):
 def stage_function(graph: StageGraph, node: StageNode) -> cst.FunctionDef:
     body: list[cst.BaseStatement] = []
     for block in node.blocks:
-        body.extend(block_statements(graph, block))
-    if node.kind == "gate":
-        body = [s.visit(AssertToGate()) for s in body]
+        statements = block_statements(graph, block)
+        if node.kind == "gate" and "assert" in block.cell.source:
+            statements = [s.visit(AssertToGate()) for s in statements]
+        body.extend(statements)
     if node.outputs:
         value = (cst.Name(node.outputs[0]) if len(node.outputs) == 1
                  else cst.Tuple([cst.Element(cst.Name(n)) for n in node.outputs], lpar=[], rpar=[]))

@@ -122,6 +122,18 @@ def _test_function(graph: StageGraph, test: TestNode) -> cst.FunctionDef:
     )
 
 
+def test_cells_file(graph: StageGraph, package: str) -> GeneratedFile:
+    """``tests/test_notebook_cells.py``: one test function per ``test`` cell."""
+    uses = sorted({u for t in graph.tests for u in t.uses})
+    imports = imports_for(graph, uses, f"{package}.helpers")
+    if any(t.params for t in graph.tests):
+        imports.append(from_import(f"{package}.params", ["Params"]))
+    functions = [_test_function(graph, t) for t in graph.tests]
+    return GeneratedFile("tests/test_notebook_cells.py", render(module(
+        graph, "The notebook's test cells, run against the pipeline's results.",
+        [*imports, *functions])), "test cells " + ", ".join(t.cell.id for t in graph.tests))
+
+
 def test_files(graph: StageGraph, package: str, expected_metrics: dict | None) -> list[GeneratedFile]:
     files = []
     conftest = cst.parse_module(_CONFTEST.format(package=package))
@@ -136,15 +148,6 @@ def test_files(graph: StageGraph, package: str, expected_metrics: dict | None) -
     files.append(GeneratedFile("tests/test_pipeline.py", render(module(
         graph, "The package imports, its CLI runs, and it reproduces the notebook's metrics.",
         list(cst.parse_module(code).body))), "static + parameters"))
-    if graph.tests:
-        uses = sorted({u for t in graph.tests for u in t.uses})
-        imports = imports_for(graph, uses, f"{package}.helpers")
-        if any(t.params for t in graph.tests):
-            imports.append(from_import(f"{package}.params", ["Params"]))
-        functions = [_test_function(graph, t) for t in graph.tests]
-        files.append(GeneratedFile("tests/test_notebook_cells.py", render(module(
-            graph, "The notebook's test cells, run against the pipeline's results.",
-            [*imports, *functions])), "test cells " + ", ".join(t.cell.id for t in graph.tests)))
     if expected_metrics is not None:
         files.append(GeneratedFile("tests/expected_metrics.json",
                                    json.dumps(expected_metrics, indent=2, sort_keys=True) + "\n",

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from ..analysis.cache import AnalysisCache, analyze_sources
 from ..analysis.cell import CellAnalysis
-from ..analysis.imports import ImportSpec, import_specs, star_exports
+from ..analysis.imports import ImportSpec, star_exports
 from ..errors import Diagnostic, Location, Severity
 from ..notebook import Cell, TaggedNotebook
 from .model import Block, Definition, StageGraph, StageNode, TestNode
@@ -142,19 +142,19 @@ class _Builder:
             if kind in ("skip", "test") or cell.is_parameters or cell.is_injected_parameters:
                 continue
             analysis = self.analyses[cell.id]
-            for names, statement in analysis.kept():
+            for names in analysis.kept_names():
                 line = names.line + analysis.line_offset
                 mutated.update(names.mutates)
                 if names.kind == "import":
-                    self._add_imports(cell, kind, statement, line)
+                    self._add_imports(cell, kind, *analysis.import_specs(names.index), line)
                 elif names.kind in ("def", "class"):
                     for name in names.defines:
-                        self._define(Definition(name, names.kind, cell, line, statement,
+                        self._define(Definition(name, names.kind, cell, line, analysis, names.index,
                                                 global_reads=names.global_reads))
                 elif names.kind == "constant" and (cell.stage == self.table.default_stage
                                                    or names.defines[0].isupper()):
-                    constants.append((names.defines[0],
-                                      Definition(names.defines[0], "constant", cell, line, statement)))
+                    constants.append((names.defines[0], Definition(
+                        names.defines[0], "constant", cell, line, analysis, names.index)))
                 else:
                     for name in names.defines:
                         self.data_cells[name].append(cell)
@@ -169,8 +169,7 @@ class _Builder:
             else:
                 self.data_cells[name].append(definition.cell)
 
-    def _add_imports(self, cell: Cell, kind: str, statement, line: int) -> None:
-        specs, stars = import_specs(statement)
+    def _add_imports(self, cell: Cell, kind: str, specs, stars, line: int) -> None:
         for spec in specs:
             self._define(Definition(spec.bound, "import", cell, line, spec=spec))
         for module in stars:
@@ -206,11 +205,9 @@ class _Builder:
         blocks = []
         for cell in cells:
             analysis = self.analyses[cell.id]
-            kept = [(n, s) for n, s in analysis.kept()
-                    if keep_definitions or not self._is_definition(n)]
+            kept = [n for n in analysis.kept_names() if keep_definitions or not self._is_definition(n)]
             if kept:
-                blocks.append(Block(cell, tuple(s for _, s in kept), tuple(n for n, _ in kept),
-                                    analysis.line_offset, tuple(analysis.module.header)))
+                blocks.append(Block(cell, tuple(kept), analysis))
         return blocks
 
     def _is_definition(self, names) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from ..analysis.cell import CellAnalysis
 from ..analysis.imports import ImportSpec
 from ..analysis.names import StatementNames
 from ..errors import Diagnostic
@@ -23,9 +24,16 @@ class Definition:
     kind: str  # import | def | class | constant
     cell: Cell
     line: int
-    statement: cst.BaseStatement | None = field(default=None, compare=False, repr=False)
+    analysis: CellAnalysis | None = field(default=None, compare=False, repr=False)
+    index: int | None = None  # the statement's index in its cell (def/class/constant)
     spec: ImportSpec | None = None
     global_reads: tuple[str, ...] = ()
+
+    @property
+    def statement(self) -> cst.BaseStatement | None:
+        if self.analysis is None or self.index is None or self.analysis.module is None:
+            return None
+        return self.analysis.module.body[self.index]
 
 
 @dataclass(frozen=True)
@@ -33,10 +41,24 @@ class Block:
     """The statements of one cell that a stage function (or test) runs, in order."""
 
     cell: Cell
-    statements: tuple[cst.BaseStatement, ...] = field(compare=False, repr=False)
     names: tuple[StatementNames, ...] = field(compare=False, repr=False)
-    line_offset: int = 0
-    header: tuple[cst.EmptyLine, ...] = field(default=(), compare=False, repr=False)  # leading comments
+    analysis: CellAnalysis = field(compare=False, repr=False)
+
+    @property
+    def line_offset(self) -> int:
+        return self.analysis.line_offset
+
+    @property
+    def statements(self) -> tuple[cst.BaseStatement, ...]:
+        """The libcst statements (read from the analysis cache on first use)."""
+        module = self.analysis.module
+        return tuple(module.body[n.index] for n in self.names) if module is not None else ()
+
+    @property
+    def header(self) -> tuple[cst.EmptyLine, ...]:
+        """Comments above the cell's first statement."""
+        module = self.analysis.module
+        return tuple(module.header) if module is not None else ()
 
 
 @dataclass(frozen=True)

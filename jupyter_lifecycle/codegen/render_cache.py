@@ -1,0 +1,63 @@
+"""Reuse generated files whose inputs did not change (a notebook edit touches one stage).
+
+A file's key hashes everything its text depends on — the cells (index, id, stage, source), the
+stage's signature, the definitions it imports — plus the source of this codegen package, so a
+change to the generator invalidates every entry by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from ..graph import Definition, StageGraph
+from ..notebook import Cell
+from .common import GeneratedFile
+
+
+class TextStore(Protocol):
+    def get_text(self, key: str) -> str | None: ...
+
+    def put_text(self, key: str, text: str) -> None: ...
+
+
+@lru_cache(maxsize=1)
+def _codegen_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cell_part(cell: Cell) -> tuple:
+    return (cell.index, cell.id, cell.stage, cell.source)
+
+
+def definition_part(d: Definition | None) -> tuple | None:
+    if d is None:
+        return None
+    return (d.name, d.kind, d.spec, d.line, d.index, d.global_reads, cell_part(d.cell))
+
+
+def fingerprint(graph: StageGraph, kind: str, *parts) -> str:
+    payload = repr((_codegen_hash(), kind, graph.notebook.path.rsplit("/", 1)[-1], parts))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def cached(store: TextStore | None, key: str, make: Callable[[], GeneratedFile]) -> GeneratedFile:
+    if store is not None:
+        hit = store.get_text(key)
+        if hit is not None:
+            try:
+                data = json.loads(hit)
+                return GeneratedFile(data["path"], data["text"], data["provenance"])
+            except (ValueError, KeyError, TypeError):
+                pass
+    made = make()
+    if store is not None:
+        store.put_text(key, json.dumps({"path": made.path, "text": made.text, "provenance": made.provenance}))
+    return made
