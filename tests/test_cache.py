@@ -1,0 +1,76 @@
+"""The per-cell analysis cache and the generated-file cache: reuse, invalidation, equivalence."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from jupyter_lifecycle.analysis.cache import AnalysisCache, analyze_sources
+from jupyter_lifecycle.api import convert
+
+from conftest import SAMPLES
+
+
+def rows(cache: AnalysisCache, table: str) -> int:
+    with sqlite3.connect(cache.path) as db:
+        return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def test_cached_analysis_equals_a_fresh_one_and_loads_its_tree_lazily(tmp_path):
+    sources = ["import math\nx = math.pi  # pi", "%time y = x * 2\ny", "!echo hi"]
+    cache = AnalysisCache(tmp_path)
+    fresh = analyze_sources(sources, cache)
+    cached = analyze_sources(sources, cache)
+    for a, b in zip(fresh, cached):
+        assert a == b  # names, dropped statements, magics, issues, imports
+        assert b._module is None  # nothing parsed yet...
+        assert b.module.code == a.module.code  # ...until codegen asks for the tree
+    assert rows(cache, "cell") == 3
+
+
+def test_an_edited_cell_is_the_only_one_analysed_again(tmp_path):
+    cache = AnalysisCache(tmp_path)
+    analyze_sources(["a = 1", "b = a + 1", "c = b * 2"], cache)
+    analyze_sources(["a = 1", "b = a + 2", "c = b * 2"], cache)
+    assert rows(cache, "cell") == 4
+
+
+def test_an_unusable_cache_only_costs_speed(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = AnalysisCache(blocker)  # cannot create its folder
+    (analysis,) = analyze_sources(["x = 1"], cache)
+    assert analysis.statements[0].defines == ("x",)
+
+
+def test_regenerating_after_one_edit_rebuilds_only_that_stage(tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv("NB2PIPE_CACHE_DIR", str(cache_dir))
+    nb = tmp_path / "iris.ipynb"
+    raw = json.loads((SAMPLES / "iris_classification.ipynb").read_text())
+    nb.write_text(json.dumps(raw))
+    first = convert(nb, tmp_path / "a")
+    cache = AnalysisCache(cache_dir)
+    rendered = rows(cache, "render")
+    # Edit a comment in the train cell: only the train stage's file is rendered again.
+    train = next(c for c in raw["cells"] if c.get("id") == "train-fit")
+    train["source"] = "# tuned\n" + "".join(train["source"])
+    nb.write_text(json.dumps(raw))
+    second = convert(nb, tmp_path / "b")
+    assert rows(cache, "render") == rendered + 1
+    before = {f.path: f.text for f in first.files}
+    after = {f.path: f.text for f in second.files}
+    assert before.keys() == after.keys()
+    assert [p for p in after if after[p] != before[p]] == [
+        "src/iris_pipeline/stages/train.py"]
+    assert "# tuned" in after["src/iris_pipeline/stages/train.py"]
+
+
+def test_cached_conversion_writes_the_same_files_as_an_uncached_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("NB2PIPE_CACHE_DIR", str(tmp_path / "cache"))
+    nb = SAMPLES / "executed" / "digits_magics.ipynb"
+    warm_up = convert(nb, tmp_path / "w", dry_run=True)
+    cached = convert(nb, tmp_path / "c", dry_run=True)
+    plain = convert(nb, tmp_path / "p", dry_run=True, use_cache=False)
+    texts = lambda r: {f.path: f.text for f in r.files}  # noqa: E731
+    assert texts(cached) == texts(plain) == texts(warm_up)
