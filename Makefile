@@ -36,8 +36,9 @@ demo: install
 	@echo "== papermill rerun of run.ipynb with another parameter"
 	cd $(DEMO_DIR)/$(SAMPLE)_pipeline && ../../$(PY) -m papermill --log-level WARNING -k python3 \
 		run.ipynb ../run_out.ipynb -p n_estimators 10
-	$(PY) -c "import json; nb = json.load(open('$(DEMO_DIR)/run_out.ipynb')); \
-		print('metrics of the rerun:', ''.join(nb['cells'][-1]['outputs'][0]['data']['text/plain']))"
+	$(PY) -c "from jupyter_lifecycle.notebook import read_notebook; \
+		from jupyter_lifecycle.notebook.outputs import recorded_metrics; \
+		print('metrics of the rerun:', recorded_metrics(read_notebook('$(DEMO_DIR)/run_out.ipynb')))"
 
 test: install
 	$(PY) -m pytest -q

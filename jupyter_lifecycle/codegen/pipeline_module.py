@@ -9,15 +9,28 @@ from ..graph import StageGraph, StageNode
 from .common import GeneratedFile, kwarg, module, multiline_call, notebook_name, plural, render
 
 _RUN = '''
-def run(params: Params | None = None, *, until: str | None = None) -> dict[str, Any]:
+def run(
+    params: Params | None = None,
+    *,
+    until: str | None = None,
+    on_stage: Callable[[str, dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
-    ``until`` stops after the named stage (tests use it to check intermediate values).
+    ``until`` stops after the named stage (tests use it to check intermediate values);
+    ``on_stage(stage, values)`` is called after each stage with the values it hands on.
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
+
+    def _finish(stage: str, **values: Any) -> bool:
+        """Keep a stage's outputs; True when the run stops after this stage."""
+        _results.update(values)
+        if on_stage is not None:
+            on_stage(stage, values)
+        return until == stage
 '''
 
 
@@ -40,19 +53,19 @@ def _call(graph: StageGraph, node: StageNode) -> list[cst.BaseStatement]:
         target = (cst.Name(node.outputs[0]) if len(node.outputs) == 1
                   else cst.Tuple([cst.Element(cst.Name(n)) for n in node.outputs], lpar=[], rpar=[]))
         first = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], call)])
-    statements = [first.with_changes(leading_lines=[comment])]
-    for name in node.outputs:  # _results["name"] = name
-        target = cst.Subscript(cst.Name("_results"), [cst.SubscriptElement(cst.Index(cst.SimpleString(repr(name))))])
-        statements.append(cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], cst.Name(name))]))
-    stop = cst.Comparison(cst.Name("until"), [cst.ComparisonTarget(cst.Equal(), cst.SimpleString(repr(node.name)))])
-    statements.append(cst.If(stop, cst.IndentedBlock([cst.SimpleStatementLine([cst.Return(cst.Name("_results"))])])))
-    return statements
+    finish = cst.Call(cst.Name("_finish"), [cst.Arg(cst.SimpleString(repr(node.name)))]
+                      + [kwarg(n, cst.Name(n)) for n in node.outputs])
+    if len(cst.Module([]).code_for_node(finish)) > 86:
+        finish = multiline_call(finish)
+    stop = cst.If(finish, cst.IndentedBlock([cst.SimpleStatementLine([cst.Return(cst.Name("_results"))])]))
+    return [first.with_changes(leading_lines=[comment]), stop]
 
 
 def pipeline_module(graph: StageGraph, package: str) -> GeneratedFile:
     imports: list[cst.BaseStatement] = [
         cst.parse_statement("from __future__ import annotations\n"),
-        cst.parse_statement("from typing import Any\n").with_changes(leading_lines=[cst.EmptyLine()]),
+        cst.parse_statement("from collections.abc import Callable\n").with_changes(leading_lines=[cst.EmptyLine()]),
+        cst.parse_statement("from typing import Any\n"),
         cst.parse_statement("from .params import Params\n").with_changes(leading_lines=[cst.EmptyLine()]),
     ]
     for node in graph.stages:

@@ -3,6 +3,7 @@
 """The pipeline of breast_cancer_pipeline.ipynb: stages in lifecycle order with explicit dataflow."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .params import Params
@@ -17,20 +18,31 @@ STAGES = ('ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy')
 RESULT_NAMES = ('metrics',)
 
 
-def run(params: Params | None = None, *, until: str | None = None) -> dict[str, Any]:
+def run(
+    params: Params | None = None,
+    *,
+    until: str | None = None,
+    on_stage: Callable[[str, dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
-    ``until`` stops after the named stage (tests use it to check intermediate values).
+    ``until`` stops after the named stage (tests use it to check intermediate values);
+    ``on_stage(stage, values)`` is called after each stage with the values it hands on.
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
+
+    def _finish(stage: str, **values: Any) -> bool:
+        """Keep a stage's outputs; True when the run stops after this stage."""
+        _results.update(values)
+        if on_stage is not None:
+            on_stage(stage, values)
+        return until == stage
     # ingest: breast_cancer_pipeline.ipynb cell 4
     X, y = _stage_ingest.ingest()
-    _results['X'] = X
-    _results['y'] = y
-    if until == 'ingest':
+    if _finish('ingest', X=X, y=y):
         return _results
     # prepare: breast_cancer_pipeline.ipynb cells 10, 11
     pipe, param_grid, X_train, y_train, X_test, y_test = _stage_prepare.prepare(
@@ -40,13 +52,15 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         random_state=_params.random_state,
         C_values=_params.C_values,
     )
-    _results['pipe'] = pipe
-    _results['param_grid'] = param_grid
-    _results['X_train'] = X_train
-    _results['y_train'] = y_train
-    _results['X_test'] = X_test
-    _results['y_test'] = y_test
-    if until == 'prepare':
+    if _finish(
+        'prepare',
+        pipe=pipe,
+        param_grid=param_grid,
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
+    ):
         return _results
     # train: breast_cancer_pipeline.ipynb cells 13, 14
     best_model, search = _stage_train.train(
@@ -57,9 +71,7 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         cv_folds=_params.cv_folds,
         scoring=_params.scoring,
     )
-    _results['best_model'] = best_model
-    _results['search'] = search
-    if until == 'train':
+    if _finish('train', best_model=best_model, search=search):
         return _results
     # evaluate: breast_cancer_pipeline.ipynb cell 16
     metrics, best_model, y_score = _stage_evaluate.evaluate(
@@ -68,17 +80,14 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         y_test=y_test,
         search=search,
     )
-    _results['metrics'] = metrics
-    _results['best_model'] = best_model
-    _results['y_score'] = y_score
-    if until == 'evaluate':
+    if _finish('evaluate', metrics=metrics, best_model=best_model, y_score=y_score):
         return _results
     # validate: breast_cancer_pipeline.ipynb cell 18
     _stage_validate.validate(metrics=metrics, C_values=_params.C_values)
-    if until == 'validate':
+    if _finish('validate'):
         return _results
     # deploy: breast_cancer_pipeline.ipynb cell 20
     _stage_deploy.deploy(best_model=best_model, model_path=_params.model_path)
-    if until == 'deploy':
+    if _finish('deploy'):
         return _results
     return _results

@@ -3,6 +3,7 @@
 """The pipeline of diabetes_regression.ipynb: stages in lifecycle order with explicit dataflow."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .params import Params
@@ -18,26 +19,38 @@ STAGES = ('setup', 'ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy
 RESULT_NAMES = ('metrics',)
 
 
-def run(params: Params | None = None, *, until: str | None = None) -> dict[str, Any]:
+def run(
+    params: Params | None = None,
+    *,
+    until: str | None = None,
+    on_stage: Callable[[str, dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
-    ``until`` stops after the named stage (tests use it to check intermediate values).
+    ``until`` stops after the named stage (tests use it to check intermediate values);
+    ``on_stage(stage, values)`` is called after each stage with the values it hands on.
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
+
+    def _finish(stage: str, **values: Any) -> bool:
+        """Keep a stage's outputs; True when the run stops after this stage."""
+        _results.update(values)
+        if on_stage is not None:
+            on_stage(stage, values)
+        return until == stage
     # setup: diabetes_regression.ipynb cell 1
     _stage_setup.setup()
-    if until == 'setup':
+    if _finish('setup'):
         return _results
     # ingest: diabetes_regression.ipynb cells 4, 5
     df = _stage_ingest.ingest(
         random_state=_params.random_state,
         missing_fraction=_params.missing_fraction,
     )
-    _results['df'] = df
-    if until == 'ingest':
+    if _finish('ingest', df=df):
         return _results
     # prepare: diabetes_regression.ipynb cells 11, 12, 14
     X_train, y_train, features, y_test, X_test, scaler_stats, df, numeric = _stage_prepare.prepare(
@@ -45,15 +58,17 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         test_size=_params.test_size,
         random_state=_params.random_state,
     )
-    _results['X_train'] = X_train
-    _results['y_train'] = y_train
-    _results['features'] = features
-    _results['y_test'] = y_test
-    _results['X_test'] = X_test
-    _results['scaler_stats'] = scaler_stats
-    _results['df'] = df
-    _results['numeric'] = numeric
-    if until == 'prepare':
+    if _finish(
+        'prepare',
+        X_train=X_train,
+        y_train=y_train,
+        features=features,
+        y_test=y_test,
+        X_test=X_test,
+        scaler_stats=scaler_stats,
+        df=df,
+        numeric=numeric,
+    ):
         return _results
     # train: diabetes_regression.ipynb cells 16, 17
     model, baseline_pred = _stage_train.train(
@@ -63,9 +78,7 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         y_test=y_test,
         alpha=_params.alpha,
     )
-    _results['model'] = model
-    _results['baseline_pred'] = baseline_pred
-    if until == 'train':
+    if _finish('train', model=model, baseline_pred=baseline_pred):
         return _results
     # evaluate: diabetes_regression.ipynb cells 19, 20
     metrics, model = _stage_evaluate.evaluate(
@@ -74,13 +87,11 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         y_test=y_test,
         baseline_pred=baseline_pred,
     )
-    _results['metrics'] = metrics
-    _results['model'] = model
-    if until == 'evaluate':
+    if _finish('evaluate', metrics=metrics, model=model):
         return _results
     # validate: diabetes_regression.ipynb cell 22
     _stage_validate.validate(metrics=metrics)
-    if until == 'validate':
+    if _finish('validate'):
         return _results
     # deploy: diabetes_regression.ipynb cells 24, 25
     df = _stage_deploy.deploy(
@@ -91,7 +102,6 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         numeric=numeric,
         model_path=_params.model_path,
     )
-    _results['df'] = df
-    if until == 'deploy':
+    if _finish('deploy', df=df):
         return _results
     return _results

@@ -3,6 +3,7 @@
 """The pipeline of digits_magics.ipynb: stages in lifecycle order with explicit dataflow."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .params import Params
@@ -17,19 +18,31 @@ STAGES = ('ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy')
 RESULT_NAMES = ('metrics',)
 
 
-def run(params: Params | None = None, *, until: str | None = None) -> dict[str, Any]:
+def run(
+    params: Params | None = None,
+    *,
+    until: str | None = None,
+    on_stage: Callable[[str, dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
-    ``until`` stops after the named stage (tests use it to check intermediate values).
+    ``until`` stops after the named stage (tests use it to check intermediate values);
+    ``on_stage(stage, values)`` is called after each stage with the values it hands on.
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
+
+    def _finish(stage: str, **values: Any) -> bool:
+        """Keep a stage's outputs; True when the run stops after this stage."""
+        _results.update(values)
+        if on_stage is not None:
+            on_stage(stage, values)
+        return until == stage
     # ingest: digits_magics.ipynb cell 5
     df = _stage_ingest.ingest()
-    _results['df'] = df
-    if until == 'ingest':
+    if _finish('ingest', df=df):
         return _results
     # prepare: digits_magics.ipynb cells 13, 14
     X_train_p, y_train, X_test_p, y_test, scaler, pca, X_train, df = _stage_prepare.prepare(
@@ -38,15 +51,17 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         random_state=_params.random_state,
         n_components=_params.n_components,
     )
-    _results['X_train_p'] = X_train_p
-    _results['y_train'] = y_train
-    _results['X_test_p'] = X_test_p
-    _results['y_test'] = y_test
-    _results['scaler'] = scaler
-    _results['pca'] = pca
-    _results['X_train'] = X_train
-    _results['df'] = df
-    if until == 'prepare':
+    if _finish(
+        'prepare',
+        X_train_p=X_train_p,
+        y_train=y_train,
+        X_test_p=X_test_p,
+        y_test=y_test,
+        scaler=scaler,
+        pca=pca,
+        X_train=X_train,
+        df=df,
+    ):
         return _results
     # train: digits_magics.ipynb cells 16, 17
     model = _stage_train.train(
@@ -55,8 +70,7 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         C=_params.C,
         gamma=_params.gamma,
     )
-    _results['model'] = model
-    if until == 'train':
+    if _finish('train', model=model):
         return _results
     # evaluate: digits_magics.ipynb cells 19, 21
     metrics, model, y_pred = _stage_evaluate.evaluate(
@@ -64,14 +78,11 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         X_test_p=X_test_p,
         y_test=y_test,
     )
-    _results['metrics'] = metrics
-    _results['model'] = model
-    _results['y_pred'] = y_pred
-    if until == 'evaluate':
+    if _finish('evaluate', metrics=metrics, model=model, y_pred=y_pred):
         return _results
     # validate: digits_magics.ipynb cell 23
     _stage_validate.validate(metrics=metrics)
-    if until == 'validate':
+    if _finish('validate'):
         return _results
     # deploy: digits_magics.ipynb cell 25
     _stage_deploy.deploy(
@@ -80,6 +91,6 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         model=model,
         model_path=_params.model_path,
     )
-    if until == 'deploy':
+    if _finish('deploy'):
         return _results
     return _results

@@ -3,6 +3,7 @@
 """The pipeline of iris_classification.ipynb: stages in lifecycle order with explicit dataflow."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .params import Params
@@ -17,20 +18,31 @@ STAGES = ('ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy')
 RESULT_NAMES = ('metrics',)
 
 
-def run(params: Params | None = None, *, until: str | None = None) -> dict[str, Any]:
+def run(
+    params: Params | None = None,
+    *,
+    until: str | None = None,
+    on_stage: Callable[[str, dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
-    ``until`` stops after the named stage (tests use it to check intermediate values).
+    ``until`` stops after the named stage (tests use it to check intermediate values);
+    ``on_stage(stage, values)`` is called after each stage with the values it hands on.
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
+
+    def _finish(stage: str, **values: Any) -> bool:
+        """Keep a stage's outputs; True when the run stops after this stage."""
+        _results.update(values)
+        if on_stage is not None:
+            on_stage(stage, values)
+        return until == stage
     # ingest: iris_classification.ipynb cells 4, 5
     df, feature_names = _stage_ingest.ingest()
-    _results['df'] = df
-    _results['feature_names'] = feature_names
-    if until == 'ingest':
+    if _finish('ingest', df=df, feature_names=feature_names):
         return _results
     # prepare: iris_classification.ipynb cell 11
     X_train, y_train, X_test, y_test = _stage_prepare.prepare(
@@ -39,11 +51,7 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         test_size=_params.test_size,
         random_state=_params.random_state,
     )
-    _results['X_train'] = X_train
-    _results['y_train'] = y_train
-    _results['X_test'] = X_test
-    _results['y_test'] = y_test
-    if until == 'prepare':
+    if _finish('prepare', X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test):
         return _results
     # train: iris_classification.ipynb cells 13, 14
     model = _stage_train.train(
@@ -54,22 +62,18 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         max_depth=_params.max_depth,
         random_state=_params.random_state,
     )
-    _results['model'] = model
-    if until == 'train':
+    if _finish('train', model=model):
         return _results
     # evaluate: iris_classification.ipynb cell 16
     metrics, model, y_proba = _stage_evaluate.evaluate(model=model, X_test=X_test, y_test=y_test)
-    _results['metrics'] = metrics
-    _results['model'] = model
-    _results['y_proba'] = y_proba
-    if until == 'evaluate':
+    if _finish('evaluate', metrics=metrics, model=model, y_proba=y_proba):
         return _results
     # validate: iris_classification.ipynb cell 18
     _stage_validate.validate(metrics=metrics)
-    if until == 'validate':
+    if _finish('validate'):
         return _results
     # deploy: iris_classification.ipynb cell 20
     _stage_deploy.deploy(model=model, model_path=_params.model_path)
-    if until == 'deploy':
+    if _finish('deploy'):
         return _results
     return _results

@@ -3,6 +3,7 @@
 """The pipeline of wine_clustering.ipynb: stages in lifecycle order with explicit dataflow."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .params import Params
@@ -18,26 +19,35 @@ STAGES = ('ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy', 'monit
 RESULT_NAMES = ('metrics',)
 
 
-def run(params: Params | None = None, *, until: str | None = None) -> dict[str, Any]:
+def run(
+    params: Params | None = None,
+    *,
+    until: str | None = None,
+    on_stage: Callable[[str, dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
-    ``until`` stops after the named stage (tests use it to check intermediate values).
+    ``until`` stops after the named stage (tests use it to check intermediate values);
+    ``on_stage(stage, values)`` is called after each stage with the values it hands on.
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
+
+    def _finish(stage: str, **values: Any) -> bool:
+        """Keep a stage's outputs; True when the run stops after this stage."""
+        _results.update(values)
+        if on_stage is not None:
+            on_stage(stage, values)
+        return until == stage
     # ingest: wine_clustering.ipynb cell 4
     df, labels = _stage_ingest.ingest()
-    _results['df'] = df
-    _results['labels'] = labels
-    if until == 'ingest':
+    if _finish('ingest', df=df, labels=labels):
         return _results
     # prepare: wine_clustering.ipynb cell 10
     X, scaler = _stage_prepare.prepare(df=df)
-    _results['X'] = X
-    _results['scaler'] = scaler
-    if until == 'prepare':
+    if _finish('prepare', X=X, scaler=scaler):
         return _results
     # train: wine_clustering.ipynb cell 13
     clusters, kmeans = _stage_train.train(
@@ -46,18 +56,15 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         n_init=_params.n_init,
         random_state=_params.random_state,
     )
-    _results['clusters'] = clusters
-    _results['kmeans'] = kmeans
-    if until == 'train':
+    if _finish('train', clusters=clusters, kmeans=kmeans):
         return _results
     # evaluate: wine_clustering.ipynb cells 15, 16
     metrics = _stage_evaluate.evaluate(labels=labels, clusters=clusters, X=X, kmeans=kmeans)
-    _results['metrics'] = metrics
-    if until == 'evaluate':
+    if _finish('evaluate', metrics=metrics):
         return _results
     # validate: wine_clustering.ipynb cell 18
     _stage_validate.validate(metrics=metrics)
-    if until == 'validate':
+    if _finish('validate'):
         return _results
     # deploy: wine_clustering.ipynb cell 20
     scaler = _stage_deploy.deploy(
@@ -66,8 +73,7 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         df=df,
         model_path=_params.model_path,
     )
-    _results['scaler'] = scaler
-    if until == 'deploy':
+    if _finish('deploy', scaler=scaler):
         return _results
     # monitor: wine_clustering.ipynb cells 22, 23
     drift_score, drift_detected, cluster_shift = _stage_monitor.monitor(
@@ -78,9 +84,11 @@ def run(params: Params | None = None, *, until: str | None = None) -> dict[str, 
         drift_threshold=_params.drift_threshold,
         n_clusters=_params.n_clusters,
     )
-    _results['drift_score'] = drift_score
-    _results['drift_detected'] = drift_detected
-    _results['cluster_shift'] = cluster_shift
-    if until == 'monitor':
+    if _finish(
+        'monitor',
+        drift_score=drift_score,
+        drift_detected=drift_detected,
+        cluster_shift=cluster_shift,
+    ):
         return _results
     return _results
