@@ -1,0 +1,69 @@
+"""Stable fingerprints: equal values hash equal across copies and processes; changes are seen."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import Ridge
+
+from jupyter_lifecycle.capture.fingerprint import fingerprint
+
+X = np.arange(12, dtype=float).reshape(4, 3)
+y = np.array([0.0, 1.0, 0.0, 1.0])
+
+
+def test_numbers_strings_and_containers():
+    assert fingerprint(1) != fingerprint(1.0) != fingerprint("1")
+    assert fingerprint(True) != fingerprint(1)
+    assert fingerprint(float("nan")) == fingerprint(float("nan"))
+    assert fingerprint([1, 2]) != fingerprint((1, 2))
+    assert fingerprint({"a": 1, "b": 2}) == fingerprint({"b": 2, "a": 1})
+    assert fingerprint({1, 2, 3}) == fingerprint({3, 2, 1})
+    assert fingerprint(Path("data.csv")) == fingerprint(Path("data.csv"))
+
+
+def test_numpy_arrays_by_dtype_shape_and_content():
+    assert fingerprint(X) == fingerprint(X.copy())
+    assert fingerprint(X[:, ::2]) == fingerprint(np.ascontiguousarray(X[:, ::2]))
+    assert fingerprint(X) != fingerprint(X.T)
+    assert fingerprint(X) != fingerprint(X.astype(np.float32))
+    assert fingerprint(X) != fingerprint(X.reshape(3, 4))
+    assert fingerprint(np.float64(0.5)) == fingerprint(0.5)
+
+
+def test_pandas_objects_by_columns_index_dtypes_and_values():
+    df = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]})
+    assert fingerprint(df) == fingerprint(df.copy())
+    assert fingerprint(df) != fingerprint(df.rename(columns={"a": "c"}))
+    assert fingerprint(df) != fingerprint(df.set_axis([5, 6]))
+    assert fingerprint(df) != fingerprint(df.assign(a=[1.0, 2.5]))
+    assert fingerprint(df["a"]) == fingerprint(df["a"].copy())
+    assert fingerprint(df["a"]) != fingerprint(df["a"].rename("z"))
+
+
+def test_estimators_by_parameters_and_fitted_state():
+    a, b = Ridge(alpha=1.0).fit(X, y), Ridge(alpha=1.0).fit(X, y)
+    assert fingerprint(a) == fingerprint(b)
+    assert fingerprint(a) != fingerprint(Ridge(alpha=2.0).fit(X, y))
+    assert fingerprint(Ridge()) != fingerprint(a)  # unfitted vs fitted
+    forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+    assert fingerprint(forest) == fingerprint(RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y))
+    assert fingerprint(forest) != fingerprint(RandomForestClassifier(n_estimators=3, random_state=1).fit(X, y))
+
+
+def test_unhashable_values_say_so():
+    with open(__file__) as fh:
+        assert fingerprint(fh) is None
+    assert fingerprint(x for x in range(3)) is None
+    assert fingerprint([1, object()]) is None
+
+
+def test_fingerprints_are_stable_across_processes():
+    code = ("import numpy as np, pandas as pd; from jupyter_lifecycle.capture.fingerprint import fingerprint; "
+            "print(fingerprint({'x': np.arange(5.0), 'df': pd.DataFrame({'a': [1, 2]}), 's': 'text'}))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout for seed in ("1", "2")}
+    assert len(outs) == 1 and len(outs.pop().strip()) == 64
