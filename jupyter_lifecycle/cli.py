@@ -206,5 +206,9 @@ def graph(notebook, fmt):
         sys.exit(EXIT_DIAGNOSTICS)
 
 
+from .cli_verify import verify  # noqa: E402  (commands in their own modules, one group)
+
+main.add_command(verify)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,135 @@
+"""``nb2pipe verify``: proof that the generated pipeline computes what the notebook computes.
+
+Runs the notebook (papermill, with capture fingerprinting the values each stage hands on) and the
+generated pipeline (``run(on_stage=...)`` in a fresh interpreter) with the same parameters, then
+compares, stage by stage, the fingerprints of the values crossing stage boundaries and the
+metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DiagnosticsFailed, Location, NotebookError
+from .compare import Comparison, compare
+
+
+@dataclass
+class VerifyResult:
+    notebook: str
+    package_dir: Path
+    parameters: dict
+    boundaries: dict[str, list[str]]
+    comparison: Comparison
+    notebook_error: str | None = None
+    pipeline_error: str | None = None
+    run_id: str | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.notebook_error is None and self.pipeline_error is None and self.comparison.ok
+
+    def to_dict(self) -> dict:
+        return {
+            "notebook": self.notebook, "package_dir": str(self.package_dir), "ok": self.ok,
+            "parameters": self.parameters, "run_id": self.run_id,
+            "notebook_error": self.notebook_error, "pipeline_error": self.pipeline_error,
+            **self.comparison.to_dict(),
+        }
+
+
+@contextmanager
+def _env(**values: str):
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _package_in(package_dir: Path) -> str:
+    candidates = [p.parent.name for p in (package_dir / "src").glob("*/pipeline.py")]
+    if len(candidates) != 1:
+        raise NotebookError("not a generated package (expected src/<package>/pipeline.py)",
+                            Location(str(package_dir)))
+    return candidates[0]
+
+
+def run_pipeline_side(package_dir: Path, package: str, parameters: dict, workdir: Path) -> dict:
+    out = workdir / "pipeline_fingerprints.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "jupyter_lifecycle.verify.pipeline_driver", "--src",
+         str(package_dir / "src"), "--package", package, "--params", json.dumps(parameters),
+         "--out", str(out)],
+        cwd=workdir, capture_output=True, text=True,
+    )
+    if not out.exists():
+        return {"stages": {}, "metrics": None, "error": done.stderr.strip() or "the pipeline did not run"}
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdir: Path,
+                      kernel: str) -> dict:
+    """Execute the notebook with our papermill engine; the record comes back in its metadata."""
+    import papermill
+
+    output = workdir / "notebook_run.ipynb"
+    error = None
+    with _env(JUPYTER_LIFECYCLE_BOUNDARIES=json.dumps(boundaries)):
+        try:
+            papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
+                                       engine_name="lifecycle", kernel_name=kernel, cwd=str(workdir),
+                                       progress_bar=False, log_output=False)
+        except Exception as exc:  # PapermillExecutionError: the record says which cell
+            error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    record = {}
+    if output.exists():
+        record = json.loads(output.read_text(encoding="utf-8")).get("metadata", {}) \
+            .get("lifecycle", {}).get("run", {}) or {}
+    return {"record": record, "error": error}
+
+
+def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir: str | Path | None = None,
+           kernel: str = "python3") -> VerifyResult:
+    from ..api import convert, load_graph
+
+    notebook = Path(notebook)
+    parameters = dict(parameters or {})
+    graph = load_graph(notebook)
+    if graph.errors:
+        raise DiagnosticsFailed(list(graph.diagnostics))
+    boundaries = {node.name: list(node.outputs) for node in graph.stages}
+    with tempfile.TemporaryDirectory(prefix="nb2pipe-verify-") as tmp:
+        tmp = Path(tmp)
+        if package_dir is None:
+            result = convert(notebook, tmp / "package")
+            package_path = result.out_dir
+        else:
+            package_path = Path(package_dir)
+        package = _package_in(package_path)
+        (tmp / "pipeline").mkdir()
+        (tmp / "notebook").mkdir()
+        pipe = run_pipeline_side(package_path, package, parameters, tmp / "pipeline")
+        nb = run_notebook_side(notebook, parameters, boundaries, tmp / "notebook", kernel)
+    record = nb["record"]
+    comparison = compare(boundaries, record.get("fingerprints") or {}, pipe.get("stages") or {},
+                         record.get("metrics"), pipe.get("metrics"))
+    notebook_error = nb["error"]
+    if notebook_error is None and not record:
+        notebook_error = "the notebook run left no run record (is the capture extension installed?)"
+    return VerifyResult(str(notebook), package_path, parameters, boundaries, comparison,
+                        notebook_error=notebook_error, pipeline_error=pipe.get("error"),
+                        run_id=record.get("run_id"))

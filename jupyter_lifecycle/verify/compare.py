@@ -1,0 +1,81 @@
+"""Compare the notebook's and the pipeline's stage-boundary fingerprints and metrics."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+MATCH, MISMATCH, UNHASHABLE, MISSING = "match", "mismatch", "unhashable", "missing"
+
+
+@dataclass(frozen=True)
+class ValueCheck:
+    stage: str
+    name: str
+    notebook: str | None
+    pipeline: str | None
+    status: str  # match | mismatch | unhashable | missing
+
+
+@dataclass
+class Comparison:
+    values: list[ValueCheck] = field(default_factory=list)
+    metrics: list[tuple[str, object, object, str]] = field(default_factory=list)  # name, nb, pipe, status
+
+    @property
+    def ok(self) -> bool:
+        return not any(v.status in (MISMATCH, MISSING) for v in self.values) and \
+            not any(m[3] in (MISMATCH, MISSING) for m in self.metrics)
+
+    def stage_status(self, stage: str) -> str:
+        statuses = {v.status for v in self.values if v.stage == stage}
+        for worst in (MISMATCH, MISSING, UNHASHABLE):
+            if worst in statuses:
+                return worst
+        return MATCH
+
+    @property
+    def first_mismatch(self) -> str | None:
+        for v in self.values:
+            if v.status in (MISMATCH, MISSING):
+                return v.stage
+        return None
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "first_mismatch": self.first_mismatch,
+            "values": [v.__dict__ for v in self.values],
+            "metrics": [{"name": n, "notebook": a, "pipeline": b, "status": s} for n, a, b, s in self.metrics],
+        }
+
+
+def compare(boundaries: dict[str, list[str]], notebook: dict, pipeline: dict,
+            nb_metrics: dict | None, pipe_metrics: dict | None) -> Comparison:
+    """``notebook``/``pipeline``: {stage: {name: fingerprint or None}} from each side."""
+    result = Comparison()
+    for stage, names in boundaries.items():
+        nb_stage = notebook.get(stage)
+        pipe_stage = pipeline.get(stage)
+        for name in names:
+            a = nb_stage.get(name) if nb_stage else None
+            b = pipe_stage.get(name) if pipe_stage else None
+            if nb_stage is None or pipe_stage is None or name not in nb_stage or name not in pipe_stage:
+                status = MISSING
+            elif a is None or b is None:
+                status = UNHASHABLE
+            else:
+                status = MATCH if a == b else MISMATCH
+            result.values.append(ValueCheck(stage, name, a, b, status))
+    nb_metrics, pipe_metrics = nb_metrics or {}, pipe_metrics or {}
+    for name in sorted(set(nb_metrics) | set(pipe_metrics)):
+        a, b = nb_metrics.get(name), pipe_metrics.get(name)
+        if name not in nb_metrics or name not in pipe_metrics:
+            status = MISSING
+        elif isinstance(a, float) or isinstance(b, float):
+            status = MATCH if isinstance(a, (int, float)) and isinstance(b, (int, float)) and \
+                math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) else MISMATCH
+        else:
+            status = MATCH if a == b else MISMATCH
+        result.metrics.append((name, a, b, status))
+    return result

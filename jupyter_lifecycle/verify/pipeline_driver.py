@@ -1,0 +1,56 @@
+"""Run a generated pipeline and fingerprint what each stage hands on (``nb2pipe verify``).
+
+Runs in its own interpreter (``python -m jupyter_lifecycle.verify.pipeline_driver``) so the
+package under test is imported fresh; writes JSON: {"stages": {stage: {name: hash|null}},
+"metrics": {...}, "error": null|str}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import traceback
+
+from ..capture.fingerprint import fingerprint
+
+
+def _plain(value):
+    try:
+        json.dumps(value)
+        return value
+    except TypeError:
+        return repr(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--src", required=True, help="folder holding the package (the src/ dir)")
+    parser.add_argument("--package", required=True)
+    parser.add_argument("--params", default="{}", help="JSON object of parameter values")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, args.src)
+    report: dict = {"stages": {}, "metrics": None, "error": None}
+
+    def on_stage(stage: str, values: dict) -> None:
+        report["stages"][stage] = {name: fingerprint(value) for name, value in values.items()}
+
+    try:
+        params_mod = importlib.import_module(f"{args.package}.params")
+        pipeline = importlib.import_module(f"{args.package}.pipeline")
+        params = params_mod.Params.from_dict(json.loads(args.params))
+        results = pipeline.run(params, on_stage=on_stage)
+        metrics = results.get("metrics")
+        report["metrics"] = {k: _plain(v) for k, v in metrics.items()} if isinstance(metrics, dict) else None
+    except BaseException as exc:  # reported, not raised: verify explains the failure
+        report["error"] = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        report["traceback"] = traceback.format_exc()
+    with open(args.out, "w", encoding="utf-8") as fh:
+        json.dump(report, fh)
+    return 0 if report["error"] is None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
