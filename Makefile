@@ -17,7 +17,7 @@ venv: $(PY)
 
 # Stamp file: reinstall when the package metadata changes.
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e ".[test]"
+	$(PIP) install --quiet -e ".[test,mlflow]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (jupyter_lifecycle)" >/dev/null
 	touch $@
 

@@ -35,6 +35,10 @@ def _print_diagnostics(diagnostics, verbose: bool = False) -> None:
 
     console = _console(stderr=True)
     colours = {"error": "red", "warning": "yellow", "info": "blue"}
+    notes = [d for d in diagnostics if d.severity.value == "info"]
+    if notes and not verbose:
+        console.print(f"[blue]{len(notes)} note(s)[/] (display-only statements and magics left "
+                      "out of the exported code); -v lists them")
     for d in diagnostics:
         if d.severity.value == "info" and not verbose:
             continue
