@@ -226,28 +226,15 @@ class _Builder:
             if not blocks:
                 continue
             self.stage_order[name] = len(self.stage_order)
-            inputs, params, uses, providers, bound = [], [], set(), {}, set()
-            earlier = list(self.candidates.items())
-            for block in blocks:
-                for names in block.names:
-                    line = names.line + block.line_offset
-                    for read in (*names.reads, *[m for m in names.mutates if m not in bound]):
-                        if read in bound:
-                            continue
-                        source = self._resolve(read, earlier, block.cell, line, name)
-                        if source is None:
-                            continue
-                        if source == "definition":
-                            uses.add(read)
-                        elif source == "param":
-                            if read not in params:
-                                params.append(read)
-                        elif read not in providers:
-                            providers[read] = source
-                            inputs.append(read)
-                        bound.add(read)
-                    bound.update(names.defines)
-                    bound.update(m for m in names.mutates if m not in self.definitions)
+            inputs, params, uses, providers = [], [], set(), {}
+            for read, source in self._sources(blocks, list(self.candidates.items()), name):
+                if source == "definition":
+                    uses.add(read)
+                elif source == "param":
+                    params.append(read)
+                elif source is not None:
+                    providers[read] = source
+                    inputs.append(read)
             produced = set()
             for block in blocks:
                 for names in block.names:
@@ -257,6 +244,19 @@ class _Builder:
             nodes.append(StageNode(name, self.table[name].kind, tuple(blocks), tuple(inputs),
                                    tuple(params), (), tuple(sorted(uses)), providers))
         return nodes
+
+    def _sources(self, blocks: list[Block], earlier, stage: str | None):
+        """Each name the blocks read before binding it, once, with where it comes from."""
+        bound: set[str] = set()
+        for block in blocks:
+            for names in block.names:
+                line = names.line + block.line_offset
+                for read in (*names.reads, *names.mutates):
+                    if read not in bound:
+                        bound.add(read)
+                        yield read, self._resolve(read, earlier, block.cell, line, stage)
+                bound.update(names.defines)
+                bound.update(m for m in names.mutates if m not in self.definitions)
 
     def _resolve(self, read: str, earlier, cell: Cell, line: int, stage: str | None) -> str | None:
         """Where a read name comes from: a stage name, "param", "definition", or None (reported)."""
@@ -313,25 +313,16 @@ class _Builder:
         earlier = list(self.candidates.items())
         test_cells = [c for c in self.nb.code_cells if self.kind(c) == "test" and not c.is_parameters]
         for block in self._blocks(test_cells, keep_definitions=True):
-            reads, params, uses, bound, until = [], [], set(), set(), None
-            for names in block.names:
-                line = names.line + block.line_offset
-                for read in (*names.reads, *[m for m in names.mutates if m not in bound]):
-                    if read in bound:
-                        continue
-                    source = self._resolve(read, earlier, block.cell, line, None)
-                    if source == "definition":
-                        uses.add(read)
-                    elif source == "param":
-                        if read not in params:
-                            params.append(read)
-                    elif source is not None:
-                        if read not in reads:
-                            reads.append(read)
-                        if until is None or self.stage_order[source] > self.stage_order[until]:
-                            until = source
-                    bound.add(read)
-                bound.update(names.defines)
+            reads, params, uses, until = [], [], set(), None
+            for read, source in self._sources([block], earlier, None):
+                if source == "definition":
+                    uses.add(read)
+                elif source == "param":
+                    params.append(read)
+                elif source is not None:
+                    reads.append(read)
+                    if until is None or self.stage_order[source] > self.stage_order[until]:
+                        until = source
             tests.append(TestNode(block, tuple(reads), tuple(params), tuple(sorted(uses)), until))
         return tests
 
