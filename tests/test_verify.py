@@ -1,0 +1,67 @@
+"""``nb2pipe verify``: every sample reproduces; a broken conversion is caught at the right stage."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from jupyter_lifecycle.api import convert
+from jupyter_lifecycle.cli import main
+from jupyter_lifecycle.verify import verify
+from jupyter_lifecycle.verify.compare import compare
+
+from conftest import SAMPLE_NAMES, SAMPLES
+
+
+def test_compare_statuses_per_value_and_metric():
+    boundaries = {"prepare": ["X", "y"], "train": ["model", "log"]}
+    notebook = {"prepare": {"X": "a", "y": "b"}, "train": {"model": "m1", "log": None}}
+    pipeline = {"prepare": {"X": "a", "y": "b"}, "train": {"model": "m2", "log": "l"}}
+    result = compare(boundaries, notebook, pipeline, {"acc": 0.5, "n": 3}, {"acc": 0.5 + 1e-15, "n": 4})
+    assert [(v.stage, v.name, v.status) for v in result.values] == [
+        ("prepare", "X", "match"), ("prepare", "y", "match"),
+        ("train", "model", "mismatch"), ("train", "log", "unhashable")]
+    assert result.stage_status("prepare") == "match" and result.stage_status("train") == "mismatch"
+    assert result.first_mismatch == "train"
+    assert [m[3] for m in result.metrics] == ["match", "mismatch"]
+    assert not result.ok
+
+
+def test_missing_stage_on_one_side_is_not_a_match():
+    result = compare({"ingest": ["df"]}, {}, {"ingest": {"df": "h"}}, None, None)
+    assert result.values[0].status == "missing" and not result.ok
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_every_sample_notebook_is_reproduced_by_its_pipeline(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    result = verify(SAMPLES / f"{name}.ipynb")
+    assert result.notebook_error is None and result.pipeline_error is None
+    assert result.comparison.values, "no stage boundary was compared"
+    bad = [v for v in result.comparison.values if v.status != "match"]
+    assert not [v for v in bad if v.status != "unhashable"], bad
+    assert [m[3] for m in result.comparison.metrics] and all(m[3] == "match" for m in result.comparison.metrics)
+    assert result.ok
+
+
+@pytest.mark.e2e
+def test_a_broken_conversion_is_caught_at_the_stage_that_differs(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    nb = SAMPLES / "iris_classification.ipynb"
+    package = convert(nb, tmp_path / "pkg").out_dir
+    train = package / "src" / "iris_classification_pipeline" / "stages" / "train.py"
+    text = train.read_text()
+    assert "max_depth=max_depth" in text
+    train.write_text(text.replace("max_depth=max_depth", "max_depth=max_depth + 1"))
+    result = CliRunner().invoke(main, ["verify", str(nb), "--package", str(package), "--json",
+                                       "-p", "n_estimators", "10"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["first_mismatch"] == "train"
+    statuses = {(v["stage"], v["name"]): v["status"] for v in report["values"]}
+    assert statuses[("prepare", "X_train")] == "match"  # stages before the break still agree
+    assert statuses[("train", "model")] == "mismatch"
+    assert report["parameters"] == {"n_estimators": 10}
