@@ -214,5 +214,10 @@ from .cli_verify import verify  # noqa: E402  (commands in their own modules, on
 
 main.add_command(verify)
 
+from .cli_runs import run, runs  # noqa: E402
+
+main.add_command(run)
+main.add_command(runs)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -7,38 +7,19 @@ import sys
 
 import click
 
-from .cli import EXIT_DIAGNOSTICS, EXIT_INPUT, EXIT_OK, _console, _fail, _print_diagnostics
-
-
-def parse_parameter(text: str):
-    """A ``-p`` value as papermill's CLI reads it: int, float, bool, None, JSON, else string."""
-    lowered = text.strip().lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered in ("none", "null"):
-        return None
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    if text.strip()[:1] in "[{":
-        try:
-            return json.loads(text)
-        except ValueError:
-            pass
-    return text
 
 
 @click.command(epilog="Exit codes: 0 every stage matches, 1 a mismatch or a failed run, 2 usage or input error.")
 @click.argument("notebook", type=click.Path(dir_okay=False))
 @click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="NAME VALUE",
               help="Parameter for both runs (repeatable), parsed like papermill's -p.")
+@click.option("-f", "--parameters-file", "files", multiple=True, type=click.Path(dir_okay=False),
+              help="YAML or JSON file of parameters (repeatable; -p wins).")
 @click.option("--package", "package_dir", type=click.Path(file_okay=False, exists=True),
               help="Verify this generated package instead of converting afresh.")
 @click.option("--kernel", default="python3", show_default=True, help="Kernel for the notebook run.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
-def verify(notebook, parameters, package_dir, kernel, as_json):
+def verify(notebook, parameters, files, package_dir, kernel, as_json):
     """Prove that the generated pipeline reproduces NOTEBOOK, stage by stage.
 
     Runs the notebook through papermill and the generated pipeline with the same parameters, then
@@ -47,10 +28,17 @@ def verify(notebook, parameters, package_dir, kernel, as_json):
     from rich.markup import escape
     from rich.table import Table
 
-    from .errors import DiagnosticsFailed, LifecycleError
+    from .cli import EXIT_DIAGNOSTICS, EXIT_OK, _console, _fail, _print_diagnostics
+    from .errors import DiagnosticsFailed, LifecycleError, Location, NotebookError
+    from .run.params import ParameterError, resolve
     from .verify import verify as do_verify
 
-    values = {name: parse_parameter(value) for name, value in parameters}
+    try:
+        raw = json.loads(open(notebook, encoding="utf-8").read())
+        values = resolve(raw, list(parameters), list(files), notebook)
+    except (OSError, ValueError) as exc:  # ParameterError is a ValueError; so is bad JSON
+        reason = exc if isinstance(exc, ParameterError) else f"cannot read the notebook: {exc}"
+        _fail(NotebookError(str(reason), Location(notebook)))
     try:
         result = do_verify(notebook, values, package_dir=package_dir, kernel=kernel)
     except DiagnosticsFailed as exc:

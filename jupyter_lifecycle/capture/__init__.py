@@ -1,0 +1,116 @@
+"""Kernel-side experiment capture: standard library and IPython only, nothing else of ours.
+
+Load it in a kernel with ``%load_ext jupyter_lifecycle`` (or ``jupyter_lifecycle.capture``, or a
+kernelspec argument ``--ext=jupyter_lifecycle``). Every cell is then recorded — id, effective
+stage, timing, success — and the run's record (params, metrics, environment, git, data,
+artifacts, fingerprints: see ``record.SCHEMA``) is written to the run store by ``finish_run()``,
+at exit, and every few seconds in interactive sessions. Configuration: ``_config``.
+
+    from jupyter_lifecycle import log_metric, log_param, track_data, finish_run
+
+Without IPython (scripts, generated pipelines): ``start_run()``, ``with stage("train"): ...``,
+``log_metric(...)``, ``finish_run()``.
+"""
+
+from __future__ import annotations
+
+import json
+
+__all__ = ["load_ipython_extension", "unload_ipython_extension", "log_metric", "log_param",
+           "track_data", "log_fingerprints", "finish_run", "start_run", "stage", "current_run_id"]
+
+
+def load_ipython_extension(ip) -> None:
+    from .recorder import install
+
+    install(ip)
+
+
+def unload_ipython_extension(ip) -> None:
+    from .recorder import uninstall
+
+    uninstall(ip)
+
+
+def _recorder(create: bool = True):
+    """The current recorder; with ``create``, capture starts on first use: loaded into the
+    running IPython shell if there is one, else as a run without IPython (kind pipeline)."""
+    import sys
+
+    from . import recorder
+
+    found = recorder.current()
+    if found is None and create:
+        shell = None
+        if "IPython" in sys.modules:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+        found = recorder.install(shell) if shell is not None else recorder.start()
+    return found
+
+
+def start_run(notebook=None, *, kind: str = "pipeline", run_id: str | None = None, store=None,
+              params: dict | None = None, boundaries: dict | None = None) -> str:
+    """Start recording a run outside IPython; returns its id. Ends with ``finish_run()``."""
+    from .recorder import start
+
+    rec = start(notebook, kind=kind, run_id=run_id, store=store, boundaries=boundaries)
+    for name, value in (params or {}).items():
+        rec.log_param(name, value)
+    return rec.run.run_id
+
+
+def finish_run(status: str | None = None) -> dict | None:
+    """Close the current run (``completed``, or ``failed`` if a cell's error was not fixed),
+    write it to the run store and return its record. A record that could not be stored says so
+    in ``record["store_error"]``."""
+    rec = _recorder(create=False)
+    return None if rec is None else rec.finish(status)
+
+
+def log_metric(name: str, value) -> None:
+    _recorder().log_metric(name, value)
+
+
+def log_param(name: str, value) -> None:
+    _recorder().log_param(name, value)
+
+
+def track_data(path) -> str:
+    """Record ``path`` as data this run read (hashed when the record is written)."""
+    return _recorder().track_data(path)
+
+
+def log_fingerprints(stage: str, values: dict) -> None:
+    """Fingerprint ``values`` ({name: value}) as the outputs of ``stage``."""
+    _recorder().log_fingerprints(stage, values)
+
+
+def stage(name: str):
+    """Context manager timing a block as stage ``name`` (for runs without notebook cells)."""
+    return _recorder().stage(name)
+
+
+def current_run_id() -> str | None:
+    rec = _recorder(create=False)
+    return None if rec is None else rec.run.run_id
+
+
+# -- used by the papermill engine (jupyter_lifecycle.run.engine) through user_expressions -------
+def _engine_begin(layout_json: str) -> str:
+    """Make sure capture is loaded in this kernel and give it the executed notebook's cells."""
+    from IPython import get_ipython
+
+    from .recorder import install
+
+    rec = install(get_ipython())
+    rec.set_layout(json.loads(layout_json))
+    return json.dumps({"run_id": rec.run.run_id, "enabled": rec.enabled})
+
+
+def _engine_finish(status: str) -> str:
+    rec = _recorder(create=False)
+    if rec is None:
+        return json.dumps(None)
+    return json.dumps(rec.finish(status), default=repr)

@@ -1,0 +1,128 @@
+"""The notebook's cell layout as capture needs it: cell id → position and effective stage.
+
+Read with the standard ``json`` module (never nbformat). The rules are the converter's:
+a code cell's stage is its ``lifecycle:<stage>`` tag (aliases resolved), else the stage of the
+nearest tagged cell above it (a tagged markdown heading tags its section), else ``setup``;
+cells tagged ``parameters`` / ``injected-parameters`` are stage ``parameters``.
+
+"The last cell of a stage" is the last non-empty code cell of that stage in notebook order:
+when it finishes, the stage's values are fingerprinted (``JUPYTER_LIFECYCLE_BOUNDARIES``) and,
+for ``evaluate``, the ``metrics`` dict is read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+TAG_PREFIX = "lifecycle:"
+DEFAULT_STAGE = "setup"
+PARAMETERS = "parameters"
+PARAMETER_TAGS = ("parameters", "injected-parameters")
+
+# The default aliases of the stage table (jupyter_lifecycle/stages.py), repeated here because
+# capture imports nothing else of ours; projects add theirs in [tool.nb2pipe] of pyproject.toml.
+DEFAULT_ALIASES = {
+    "config": "setup", "imports": "setup", "load": "ingest", "data": "ingest", "eda": "explore",
+    "preprocess": "prepare", "features": "prepare", "fit": "train", "training": "train",
+    "eval": "evaluate", "metrics": "evaluate", "gate": "validate", "check": "validate",
+    "export": "deploy", "serve": "deploy", "drift": "monitor", "tests": "test", "ignore": "skip",
+}
+
+
+@dataclass(frozen=True)
+class CellPlace:
+    index: int  # position among all cells of the notebook
+    stage: str
+    tags: tuple[str, ...]
+
+
+@dataclass
+class Layout:
+    path: str | None
+    cells: dict[str, CellPlace] = field(default_factory=dict)
+    last_of_stage: dict[str, str] = field(default_factory=dict)  # stage → cell id
+    mtime_ns: int | None = None
+    source: str = "file"  # "file" | "engine"
+
+    def place(self, cell_id: str | None) -> CellPlace | None:
+        return self.cells.get(cell_id) if cell_id else None
+
+
+def _aliases(notebook: str | None) -> dict[str, str]:
+    aliases = dict(DEFAULT_ALIASES)
+    if not notebook:
+        return aliases
+    folder = os.path.dirname(os.path.abspath(notebook))
+    while True:
+        candidate = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(candidate):
+            break
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return aliases
+        folder = parent
+    try:
+        import tomllib
+
+        with open(candidate, "rb") as handle:
+            table = tomllib.load(handle).get("tool", {}).get("nb2pipe", {})
+    except Exception:  # a broken pyproject is the converter's to report, not capture's
+        return aliases
+    extra = table.get("aliases")
+    if isinstance(extra, dict):
+        aliases.update({str(k): str(v) for k, v in extra.items()})
+    for stage in table.get("stages", []) or []:
+        if isinstance(stage, dict) and isinstance(stage.get("name"), str):
+            for alias in stage.get("aliases", []) or []:
+                aliases[str(alias)] = stage["name"]
+    return aliases
+
+
+def build_layout(cells, *, path: str | None = None, aliases: dict[str, str] | None = None,
+                 mtime_ns: int | None = None, source: str = "file") -> Layout:
+    """``cells``: the notebook's ``cells`` list (dicts with id, cell_type, metadata.tags, source)."""
+    aliases = DEFAULT_ALIASES if aliases is None else aliases
+    layout = Layout(path=path, mtime_ns=mtime_ns, source=source)
+    current = DEFAULT_STAGE
+    for index, cell in enumerate(cells):
+        metadata = cell.get("metadata") or {}
+        tags = tuple(str(t) for t in (metadata.get("tags") or ()))
+        explicit = None
+        for tag in tags:
+            if tag.startswith(TAG_PREFIX):
+                name = tag[len(TAG_PREFIX):]
+                explicit = aliases.get(name, name)
+                break
+        if explicit is not None:
+            current = explicit
+        if cell.get("cell_type") != "code":
+            continue
+        stage = PARAMETERS if any(t in PARAMETER_TAGS for t in tags) else current
+        cell_id = cell.get("id")
+        if not isinstance(cell_id, str) or not cell_id:
+            continue
+        layout.cells[cell_id] = CellPlace(index, stage, tags)
+        source_text = cell.get("source", "")
+        if isinstance(source_text, list):
+            source_text = "".join(source_text)
+        if source_text.strip():
+            layout.last_of_stage[stage] = cell_id
+    return layout
+
+
+def read_layout(path: str | None) -> Layout | None:
+    """The layout of the notebook at ``path``, or None when it cannot be read."""
+    if not path:
+        return None
+    try:
+        mtime_ns = os.stat(path).st_mtime_ns
+        with open(path, encoding="utf-8") as handle:
+            nb = json.load(handle)
+        cells = nb.get("cells")
+        if not isinstance(cells, list):
+            return None
+    except (OSError, ValueError, AttributeError):
+        return None
+    return build_layout(cells, path=path, aliases=_aliases(path), mtime_ns=mtime_ns)

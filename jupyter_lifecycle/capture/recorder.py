@@ -1,0 +1,432 @@
+"""The recorder: IPython ``pre_run_cell`` / ``post_run_cell`` hooks and the run they record.
+
+The hooks only append a tuple to an in-memory list (plus a dict look-up that tells whether the
+cell is one of the few that need more: a parameters, ingest or deploy cell, or the last cell of
+a stage); no I/O, no hashing, no subprocess. The record is built and written by ``finish()``,
+at interpreter exit, and — for interactive sessions — at most every ``FLUSH_INTERVAL_S`` seconds
+by a daemon thread. Nothing here ever raises into the user's kernel: a hook that fails warns
+once and unregisters itself; a store that cannot be written leaves the run going and is
+reported in the record (``store_error``) and by one warning.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import sys
+import threading
+import time
+import uuid
+import warnings
+from contextlib import contextmanager
+
+from . import _config
+from .assemble import base_record, build_record
+from .files import FileHasher, assigned_names, jsonable, path_candidates, plain_metrics
+from .fingerprint import fingerprint
+from .layout import Layout, _aliases, build_layout, read_layout
+
+FLUSH_INTERVAL_S = 3.0
+log = logging.getLogger("jupyter_lifecycle.capture")
+
+_PARAMS, _INGEST, _DEPLOY, _EVALUATE, _BOUNDARY = 1, 2, 4, 8, 16
+_time, _perf = time.time, time.perf_counter
+
+
+class CaptureWarning(RuntimeWarning):
+    """Capture could not do its job; the user's code runs on regardless."""
+
+
+def _describe(error: BaseException) -> tuple[str, str]:
+    try:
+        message = str(error)
+    except Exception:
+        message = "<unprintable>"
+    return type(error).__name__, message[:2000]
+
+
+class _Run:
+    """What the hooks collected for one run."""
+
+    def __init__(self, run_id: str | None, baseline: frozenset[str]):
+        self.run_id = run_id or uuid.uuid4().hex
+        self.started = _time()
+        self.started_perf = _perf()
+        self.cells: list[tuple] = []  # (cell_id, source, started, duration, count, error, stage)
+        self.pending = None
+        self.params: dict = {}
+        self.logged_params: dict = {}
+        self.logged_metrics: dict = {}
+        self.eval_metrics: dict | None = None
+        self.fingerprints: dict[str, dict] = {}
+        self.reads: list[tuple] = []  # (cell_id, cwd, candidates)
+        self.writes: list[tuple] = []  # (cell_id, cwd, started_ns, candidates)
+        self.tracked: list[str] = []
+        self.failure = None  # (cell_id, source, (name, message), stage or None)
+        self.notes: list[str] = []
+        self.baseline = baseline
+        self.finished = False
+        self.record: dict | None = None
+
+
+class Recorder:
+    def __init__(self, config: _config.Config, shell=None):
+        self.config = config
+        self.shell = shell
+        self.user_ns = shell.user_ns if shell is not None else {}
+        self.enabled = True
+        self._installed = False
+        self._lock = threading.RLock()
+        self._hasher = FileHasher()
+        self._nb_cache: dict = {}
+        self._warned: set[str] = set()
+        self._git: tuple[str, dict | None] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._flushed_count = -1
+        # Modules loaded before capture are the kernel's own; a run without IPython (a script,
+        # a generated pipeline) imported its stack before starting, so nothing is excluded.
+        self._baseline = (frozenset(m.partition(".")[0] for m in list(sys.modules))
+                          if shell is not None else frozenset())
+        self.layout: Layout | None = None
+        self._special: dict = {}
+        self._boundary_stage: dict[str, str] = {}
+        self.run = _Run(config.run_id, self._baseline)
+        self.run.notes.extend(config.notes)
+        self._set_layout(read_layout(config.notebook))
+
+    # -- install -----------------------------------------------------------------------------
+    def install(self) -> None:
+        if self._installed:
+            return
+        if self.shell is not None:
+            self.shell.events.register("pre_run_cell", self.pre_run_cell)
+            self.shell.events.register("post_run_cell", self.post_run_cell)
+        atexit.register(self._at_exit)
+        self._installed = True
+        if self.config.kind == "interactive" and self.shell is not None:
+            self._thread = threading.Thread(target=self._flush_loop, daemon=True,
+                                            name="jupyter-lifecycle-capture")
+            self._thread.start()
+
+    def uninstall(self) -> None:
+        self._unhook()
+        self._stop.set()
+        try:
+            atexit.unregister(self._at_exit)
+        except Exception:
+            pass
+        self._installed = False
+
+    def _unhook(self) -> None:
+        if self.shell is None:
+            return
+        for event, callback in (("pre_run_cell", self.pre_run_cell),
+                                ("post_run_cell", self.post_run_cell)):
+            try:
+                self.shell.events.unregister(event, callback)
+            except (ValueError, KeyError):
+                pass
+
+    def _warn(self, key: str, message: str) -> None:
+        if key in self._warned:
+            return
+        self._warned.add(key)
+        log.debug(message)
+        warnings.warn(message, CaptureWarning, stacklevel=3)
+
+    def _disable(self, exc: BaseException) -> None:
+        """A hook failed: stop recording (cells keep running) and say so once."""
+        self.enabled = False
+        self._unhook()
+        name, message = _describe(exc)
+        note = (f"capture stopped after an internal error ({name}: {message}); cells ran on "
+                "but were not recorded after that point")
+        try:
+            self.run.notes.append(note)
+            self._warn("disabled", f"jupyter_lifecycle: {note}")
+        except Exception:
+            pass
+
+    # -- layout ------------------------------------------------------------------------------
+    def _set_layout(self, layout: Layout | None) -> None:
+        special: dict = {}
+        boundary_stage: dict[str, str] = {}
+        if layout is not None:
+            for cell_id, place in layout.cells.items():
+                flags = ((_PARAMS if place.stage == "parameters" else 0)
+                         | (_INGEST if place.stage == "ingest" else 0)
+                         | (_DEPLOY if place.stage == "deploy" else 0))
+                if flags:
+                    special[cell_id] = flags
+            last_eval = layout.last_of_stage.get("evaluate")
+            if last_eval:
+                special[last_eval] = special.get(last_eval, 0) | _EVALUATE
+            for stage in self.config.boundaries:
+                cell_id = layout.last_of_stage.get(stage)
+                if cell_id:
+                    special[cell_id] = special.get(cell_id, 0) | _BOUNDARY
+                    boundary_stage[cell_id] = stage
+        self.layout = layout
+        self._boundary_stage = boundary_stage
+        self._special = special  # swapped last: hooks read it without a lock
+
+    def set_layout(self, cells) -> None:
+        """The cells of the notebook actually executed (papermill: with its injected cell)."""
+        self._set_layout(build_layout(cells, path=self.config.notebook, source="engine",
+                                      aliases=_aliases(self.config.notebook)))
+
+    def _refresh_layout(self) -> None:
+        layout = self.layout
+        if layout is not None and layout.source == "engine":
+            return
+        try:
+            mtime = os.stat(self.config.notebook).st_mtime_ns if self.config.notebook else None
+        except OSError:
+            return
+        if mtime is not None and (layout is None or layout.mtime_ns != mtime):
+            self._set_layout(read_layout(self.config.notebook))
+
+    # -- hooks (hot path) --------------------------------------------------------------------
+    def _next_run(self) -> _Run:
+        with self._lock:
+            if self.run.finished:
+                self.run = _Run(None, self._baseline)
+                self._flushed_count = -1
+            return self.run
+
+    def pre_run_cell(self, info) -> None:
+        try:
+            run = self.run
+            if run.finished:
+                run = self._next_run()
+            run.pending = (info, _time(), _perf())
+        except Exception as exc:
+            self._disable(exc)
+
+    def post_run_cell(self, result) -> None:
+        try:
+            run = self.run
+            pending = run.pending
+            if pending is None:
+                return
+            run.pending = None
+            info, started, started_perf = pending
+            duration = _perf() - started_perf
+            error = result.error_in_exec
+            if error is None:
+                error = result.error_before_exec
+            cell_id = getattr(info, "cell_id", None)
+            if error is not None:
+                error = _describe(error)
+                run.failure = (cell_id, info.raw_cell, error, None)
+            elif run.failure is not None and (
+                    run.failure[0] == cell_id if cell_id is not None
+                    else run.failure[1] == info.raw_cell):
+                run.failure = None  # the failing cell was fixed and re-run
+            run.cells.append((cell_id, info.raw_cell, started, duration, result.execution_count,
+                              error, None))
+            flags = self._special.get(cell_id)
+            if flags:
+                self._special_cell(run, flags, cell_id, info, started, error)
+        except Exception as exc:
+            self._disable(exc)
+
+    def _special_cell(self, run: _Run, flags: int, cell_id, info, started, error) -> None:
+        source = getattr(info, "transformed_cell", None) or info.raw_cell
+        ns = self.user_ns
+        if flags & _PARAMS:
+            for name in assigned_names(source):
+                if name in ns:
+                    run.params[name] = jsonable(ns[name])
+        if flags & (_INGEST | _DEPLOY):
+            candidates = path_candidates(source, ns)
+            if candidates:
+                if flags & _INGEST:
+                    run.reads.append((cell_id, os.getcwd(), candidates))
+                if flags & _DEPLOY:
+                    run.writes.append((cell_id, os.getcwd(), int(started * 1e9), candidates))
+        if error is not None:
+            return
+        if flags & _EVALUATE:
+            metrics = ns.get("metrics")
+            if isinstance(metrics, dict):
+                run.eval_metrics, skipped = plain_metrics(metrics)
+                if skipped:
+                    run.notes.append("metrics not recorded (not float/int/str): "
+                                     + ", ".join(sorted(set(skipped))))
+        if flags & _BOUNDARY:
+            stage = self._boundary_stage.get(cell_id)
+            if stage:
+                run.fingerprints[stage] = {
+                    name: (fingerprint(ns[name]) if name in ns else None)
+                    for name in self.config.boundaries.get(stage, ())}
+
+    # -- explicit API ------------------------------------------------------------------------
+    def log_metric(self, name: str, value) -> None:
+        kept, _ = plain_metrics({str(name): value})
+        self._next_run().logged_metrics[str(name)] = kept.get(str(name), jsonable(value))
+
+    def log_param(self, name: str, value) -> None:
+        self._next_run().logged_params[str(name)] = jsonable(value)
+
+    def track_data(self, path) -> str:
+        full = os.path.abspath(os.fspath(path))
+        run = self._next_run()
+        if full not in run.tracked:
+            run.tracked.append(full)
+        return full
+
+    def log_fingerprints(self, stage: str, values: dict) -> None:
+        self._next_run().fingerprints[str(stage)] = {
+            str(k): fingerprint(v) for k, v in values.items()}
+
+    @contextmanager
+    def stage(self, name: str):
+        """Time a block as one step of stage ``name`` (pipelines without cells)."""
+        run = self._next_run()
+        started, started_perf = _time(), _perf()
+        error = None
+        try:
+            yield
+        except BaseException as exc:
+            error = _describe(exc)
+            run.failure = (None, f"<stage {name}>", error, str(name))
+            raise
+        finally:
+            run.cells.append((None, f"<stage {name}>", started, _perf() - started_perf, None,
+                              error, str(name)))
+
+    # -- records -----------------------------------------------------------------------------
+    def _git_info(self) -> dict | None:
+        folder = os.path.dirname(self.config.notebook) if self.config.notebook else os.getcwd()
+        if self._git is None or self._git[0] != self.run.run_id:
+            from .gitinfo import git_info
+
+            self._git = (self.run.run_id, git_info(folder))
+        return self._git[1]
+
+    def build(self, run: _Run, status: str, ended: float | None) -> dict:
+        return build_record(self, run, status, ended)
+
+    def _save(self, record: dict) -> dict:
+        from .store import RunStore
+
+        try:
+            RunStore(self.config.store).save(record)
+        except Exception as exc:
+            record["store_error"] = f"{type(exc).__name__}: {exc}"
+            self._warn("store", f"jupyter_lifecycle: run {record['run_id']} could not be written "
+                                f"to the run store ({exc}); the run goes on, and its record is "
+                                "returned and kept in the notebook's metadata instead")
+        return record
+
+    def finish(self, status: str | None = None) -> dict:
+        """Close the current run, write its record and return it (idempotent)."""
+        with self._lock:
+            run = self.run
+            if run.finished and run.record is not None:
+                return run.record
+            ended = _time()
+            if run.pending is not None:  # the cell that called finish_run()
+                info, started, started_perf = run.pending
+                run.pending = None
+                run.cells.append((getattr(info, "cell_id", None), info.raw_cell, started,
+                                  _perf() - started_perf,
+                                  getattr(self.shell, "execution_count", None), None, None))
+            if status not in ("completed", "failed"):
+                status = "failed" if run.failure is not None else "completed"
+            run.finished = True
+            try:
+                record = self.build(run, status, ended)
+            except Exception as exc:  # never raise into the kernel: keep a minimal record
+                record = base_record(run.run_id, self.config.kind, status, run.started, ended,
+                                     ended - run.started)
+                record.update({"notes": [f"the record could not be built: {_describe(exc)}"],
+                               "store_error": None})
+                self._warn("build", f"jupyter_lifecycle: {record['notes'][0]}")
+                run.record = record
+                return record
+            run.record = self._save(record)
+            self._flushed_count = len(run.cells)
+            return run.record
+
+    def flush(self) -> None:
+        """Write the current run as ``running`` if it changed since the last flush."""
+        with self._lock:
+            run = self.run
+            if run.finished or not run.cells or len(run.cells) == self._flushed_count:
+                return
+            self._flushed_count = len(run.cells)
+            self._save(self.build(run, "running", None))
+
+    def _flush_loop(self) -> None:
+        while not self._stop.wait(FLUSH_INTERVAL_S):
+            try:
+                self._refresh_layout()
+                self.flush()
+            except Exception as exc:  # the thread must never die noisily
+                self._warn("flush", f"jupyter_lifecycle: background flush failed: {exc}")
+
+    def _at_exit(self) -> None:
+        self._stop.set()
+        try:
+            run = self.run
+            if not run.finished and (run.cells or run.logged_metrics or run.logged_params):
+                self.finish()
+        except Exception:
+            pass
+
+
+_CURRENT: Recorder | None = None
+
+
+def current() -> Recorder | None:
+    return _CURRENT
+
+
+def install(shell) -> Recorder:
+    """Load capture into an IPython shell (idempotent per shell)."""
+    global _CURRENT
+    existing = getattr(shell, "_jupyter_lifecycle_recorder", None)
+    if existing is not None and existing._installed:
+        return existing
+    config = _config.from_env(user_ns=shell.user_ns)
+    recorder = Recorder(config, shell)
+    recorder.install()
+    shell._jupyter_lifecycle_recorder = recorder
+    _CURRENT = recorder
+    return recorder
+
+
+def uninstall(shell) -> None:
+    global _CURRENT
+    recorder = getattr(shell, "_jupyter_lifecycle_recorder", None)
+    if recorder is None:
+        return
+    if not recorder.run.finished and recorder.run.cells:
+        recorder.finish()
+    recorder.uninstall()
+    shell._jupyter_lifecycle_recorder = None
+    if _CURRENT is recorder:
+        _CURRENT = None
+
+
+def start(notebook=None, kind: str = "pipeline", run_id: str | None = None, store=None,
+          boundaries: dict | None = None) -> Recorder:
+    """A recorder without IPython (generated pipelines, scripts)."""
+    global _CURRENT
+    environ = dict(os.environ)
+    for key, value in ((_config.ENV_NOTEBOOK, notebook), (_config.ENV_RUN_ID, run_id),
+                       (_config.ENV_STORE, store)):
+        if value is not None:
+            environ[key] = os.fspath(value)
+    environ[_config.ENV_KIND] = kind
+    config = _config.from_env(environ, default_kind="pipeline")
+    if boundaries is not None:
+        config.boundaries = {k: list(v) for k, v in boundaries.items()}
+    recorder = Recorder(config)
+    recorder.install()
+    _CURRENT = recorder
+    return recorder
