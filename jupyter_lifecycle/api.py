@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,7 +73,8 @@ def _convert(path: Path, out_dir, package, force, dry_run, cache) -> ConvertResu
     result = ConvertResult(graph.notebook, graph, package, out, diagnostics=list(graph.diagnostics))
     if graph.errors:
         return result
-    files, notes = generate_package(graph, package, store=cache)
+    notebook_ref = os.path.relpath(path.resolve(), out.resolve()).replace(os.sep, "/")
+    files, notes = generate_package(graph, package, store=cache, notebook_ref=notebook_ref)
     result.files = files
     result.diagnostics.extend(notes)
     if dry_run:

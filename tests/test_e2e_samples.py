@@ -18,6 +18,7 @@ import papermill
 import pytest
 
 from jupyter_lifecycle.api import convert
+from jupyter_lifecycle.capture.store import RunStore
 from jupyter_lifecycle.notebook import read_notebook
 from jupyter_lifecycle.notebook.outputs import recorded_metrics
 
@@ -82,12 +83,19 @@ def test_generated_package_tests_pass(converted, name, venv_env):
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_cli_reproduces_the_notebook_metrics(converted, name, venv_env, tmp_path):
     result = converted[name]
-    env = dict(venv_env, PYTHONPATH=str(result.out_dir / "src"))
+    store = tmp_path / "runs.sqlite"
+    env = dict(venv_env, PYTHONPATH=str(result.out_dir / "src"), JUPYTER_LIFECYCLE_STORE=str(store))
     done = subprocess.run([sys.executable, "-m", result.package, "--output", str(tmp_path / "r.json")],
                           cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
     metrics = json.loads((tmp_path / "r.json").read_text())["metrics"]
     assert close(metrics, DEFAULT_METRICS[name])
+    # The run was recorded like a notebook run: kind "pipeline", its stages timed, its metrics.
+    (record,) = RunStore(store).list()
+    assert record["kind"] == "pipeline" and record["status"] == "completed"
+    assert close(record["metrics"], DEFAULT_METRICS[name])
+    assert list(record["stages"]) == [s.name for s in result.graph.stages]
+    assert record["notebook"]["path"].endswith(f"{name}.ipynb")
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)

@@ -16,11 +16,12 @@ from .render_cache import TextStore, cached, cell_part, definition_part, fingerp
 from .tests_module import test_cells_file, test_files
 
 
-def generate_package(graph: StageGraph, package: str,
-                     store: TextStore | None = None) -> tuple[list[GeneratedFile], list[Diagnostic]]:
+def generate_package(graph: StageGraph, package: str, store: TextStore | None = None,
+                     notebook_ref: str | None = None) -> tuple[list[GeneratedFile], list[Diagnostic]]:
     """All files of the package, and notes about the generation (e.g. unpinned imports).
 
-    ``store`` keeps the files that carry cell code (stages, helpers, test cells) between runs.
+    ``store`` keeps the files that carry cell code (stages, helpers, test cells) between runs;
+    ``notebook_ref`` is the notebook's path relative to the output folder (for run records).
     """
     notes: list[Diagnostic] = []
     defs = graph.definitions
@@ -31,7 +32,7 @@ def generate_package(graph: StageGraph, package: str,
             graph, "helpers", [definition_part(defs[n]) for n in graph.helpers],
             sorted((n, d.spec) for n, d in defs.items() if d.kind == "import")),
             lambda: helpers_module(graph)),
-        pipeline_module(graph, package),
+        pipeline_module(graph, package, notebook_ref),
     ]
     for node in graph.stages:
         key = fingerprint(graph, "stage", node.name, node.kind, node.inputs, node.params,

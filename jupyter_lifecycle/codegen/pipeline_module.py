@@ -14,16 +14,20 @@ def run(
     *,
     until: str | None = None,
     on_stage: Callable[[str, dict[str, Any]], None] | None = None,
+    record: bool = True,
 ) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
-    ``on_stage(stage, values)`` is called after each stage with the values it hands on.
+    ``on_stage(stage, values)`` is called after each stage with the values it hands on;
+    ``record`` logs the run (params, metrics, stage timings) to the project's run store when
+    jupyter_lifecycle is installed.
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
+    _recording = Recording(record, NOTEBOOK, _params.to_dict(), _results)
 
     def _finish(stage: str, **values: Any) -> bool:
         """Keep a stage's outputs; True when the run stops after this stage."""
@@ -58,15 +62,20 @@ def _call(graph: StageGraph, node: StageNode) -> list[cst.BaseStatement]:
     if len(cst.Module([]).code_for_node(finish)) > 86:
         finish = multiline_call(finish)
     stop = cst.If(finish, cst.IndentedBlock([cst.SimpleStatementLine([cst.Return(cst.Name("_results"))])]))
-    return [first.with_changes(leading_lines=[comment]), stop]
+    timed = cst.With([cst.WithItem(cst.Call(cst.Attribute(cst.Name("_recording"), cst.Name("stage")),
+                                            [cst.Arg(cst.SimpleString(repr(node.name)))]))],
+                     cst.IndentedBlock([first]), leading_lines=[comment])
+    return [timed, stop]
 
 
-def pipeline_module(graph: StageGraph, package: str) -> GeneratedFile:
+def pipeline_module(graph: StageGraph, package: str, notebook_ref: str | None = None) -> GeneratedFile:
+    notebook_ref = notebook_ref or notebook_name(graph)
     imports: list[cst.BaseStatement] = [
         cst.parse_statement("from __future__ import annotations\n"),
         cst.parse_statement("from collections.abc import Callable\n").with_changes(leading_lines=[cst.EmptyLine()]),
         cst.parse_statement("from typing import Any\n"),
-        cst.parse_statement("from .params import Params\n").with_changes(leading_lines=[cst.EmptyLine()]),
+        cst.parse_statement("from ._recording import Recording\n").with_changes(leading_lines=[cst.EmptyLine()]),
+        cst.parse_statement("from .params import Params\n"),
     ]
     for node in graph.stages:
         imports.append(cst.SimpleStatementLine([cst.ImportFrom(
@@ -75,12 +84,18 @@ def pipeline_module(graph: StageGraph, package: str) -> GeneratedFile:
     stages = cst.Tuple([cst.Element(cst.SimpleString(repr(n.name))) for n in graph.stages])
     results = cst.Tuple([cst.Element(cst.SimpleString(repr(n))) for n in graph.result_names])
     constants = parse_template_module(
-        "STAGES = {stages}\nRESULT_NAMES = {results}\n", stages=stages, results=results).body
+        "STAGES = {stages}\nRESULT_NAMES = {results}\n"
+        "NOTEBOOK = {notebook}  # the source notebook, relative to this package's project folder\n",
+        stages=stages, results=results, notebook=cst.SimpleString(repr(notebook_ref))).body
     run_def = cst.parse_module(_RUN).body[0]
     assert isinstance(run_def, cst.FunctionDef)
     body = list(run_def.body.body)
+    steps: list[cst.BaseStatement] = []
     for node in graph.stages:
-        body.extend(_call(graph, node))
+        steps.extend(_call(graph, node))
+    steps = steps or [cst.SimpleStatementLine([cst.Pass()])]
+    body.append(cst.With([cst.WithItem(cst.Name("_recording"))], cst.IndentedBlock(steps),
+                         leading_lines=[cst.EmptyLine(indent=False)]))
     body.append(cst.SimpleStatementLine([cst.Return(cst.Name("_results"))]))
     run_def = run_def.with_changes(body=run_def.body.with_changes(body=body),
                                    leading_lines=[cst.EmptyLine(), cst.EmptyLine()])

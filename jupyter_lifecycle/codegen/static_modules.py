@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--params-file", metavar="FILE", help="JSON or YAML file of parameters")
     parser.add_argument("--until", choices=STAGES, help="stop after this stage")
     parser.add_argument("--output", metavar="FILE", help="also write the results as JSON to FILE")
+    parser.add_argument("--no-record", action="store_true", help="do not log this run in the run store")
     return parser
 
 
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        results = run(params, until=args.until)
+        results = run(params, until=args.until, record=not args.no_record)
     except ValidationFailed as exc:
         print(f"validation failed: {exc}", file=sys.stderr)
         return 1
@@ -80,6 +81,56 @@ if __name__ == "__main__":
     sys.exit(main())
 '''
 
+_RECORDING = '''
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+try:  # recording is optional: it needs jupyter_lifecycle in the environment
+    from jupyter_lifecycle import capture
+except ImportError:  # pragma: no cover - depends on the environment
+    capture = None
+
+
+class Recording:
+    """Records one run of the pipeline (kind "pipeline") in the project's run store.
+
+    Does nothing when disabled or when jupyter_lifecycle is not installed; a failure to record
+    never stops the pipeline.
+    """
+
+    def __init__(self, enabled: bool, notebook: str, params: dict[str, Any], results: dict[str, Any]):
+        self.active = bool(enabled and capture is not None)
+        self.results = results
+        if self.active:
+            source = Path(__file__).resolve().parents[2] / notebook
+            try:
+                capture.start_run(str(source) if source.is_file() else None, kind="pipeline", params=params)
+            except Exception:
+                self.active = False
+
+    def stage(self, name: str):
+        """Times the stage ``name`` (and records it as the failing stage if it raises)."""
+        return capture.stage(name) if self.active else contextlib.nullcontext()
+
+    def __enter__(self) -> "Recording":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if self.active:
+            try:
+                metrics = self.results.get("metrics")
+                if isinstance(metrics, dict):
+                    for name, value in metrics.items():
+                        capture.log_metric(name, value)
+                capture.finish_run("failed" if exc_type is not None else "completed")
+            except Exception:
+                pass
+        return False
+'''
+
 _INIT = '''
 from .errors import ParamsError, ValidationFailed
 from .params import Params
@@ -93,6 +144,7 @@ def static_modules(graph: StageGraph, package: str) -> list[GeneratedFile]:
     name = notebook_name(graph)
     files = [
         ("errors.py", "Errors raised by the generated pipeline.", _ERRORS),
+        ("_recording.py", "Run recording in the project's run store (kind \"pipeline\").", _RECORDING),
         ("__main__.py", f"Command line: ``python -m {package} --param value``.", _MAIN),
         ("__init__.py", f"Pipeline package generated from {name}.", _INIT),
         ("stages/__init__.py", "One module per lifecycle stage.", ""),

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         params_mod = importlib.import_module(f"{args.package}.params")
         pipeline = importlib.import_module(f"{args.package}.pipeline")
         params = params_mod.Params.from_dict(json.loads(args.params))
-        results = pipeline.run(params, on_stage=on_stage)
+        results = pipeline.run(params, on_stage=on_stage, record=False)
         metrics = results.get("metrics")
         report["metrics"] = {k: _plain(v) for k, v in metrics.items()} if isinstance(metrics, dict) else None
     except BaseException as exc:  # reported, not raised: verify explains the failure

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--params-file", metavar="FILE", help="JSON or YAML file of parameters")
     parser.add_argument("--until", choices=STAGES, help="stop after this stage")
     parser.add_argument("--output", metavar="FILE", help="also write the results as JSON to FILE")
+    parser.add_argument("--no-record", action="store_true", help="do not log this run in the run store")
     return parser
 
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        results = run(params, until=args.until)
+        results = run(params, until=args.until, record=not args.no_record)
     except ValidationFailed as exc:
         print(f"validation failed: {exc}", file=sys.stderr)
         return 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._recording import Recording
 from .params import Params
 from .stages import ingest as _stage_ingest
 from .stages import prepare as _stage_prepare
@@ -16,6 +17,7 @@ from .stages import deploy as _stage_deploy
 
 STAGES = ('ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy')
 RESULT_NAMES = ('metrics',)
+NOTEBOOK = 'breast_cancer_pipeline.ipynb'  # the source notebook, relative to this package's project folder
 
 
 def run(
@@ -23,16 +25,20 @@ def run(
     *,
     until: str | None = None,
     on_stage: Callable[[str, dict[str, Any]], None] | None = None,
+    record: bool = True,
 ) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
-    ``on_stage(stage, values)`` is called after each stage with the values it hands on.
+    ``on_stage(stage, values)`` is called after each stage with the values it hands on;
+    ``record`` logs the run (params, metrics, stage timings) to the project's run store when
+    jupyter_lifecycle is installed.
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
+    _recording = Recording(record, NOTEBOOK, _params.to_dict(), _results)
 
     def _finish(stage: str, **values: Any) -> bool:
         """Keep a stage's outputs; True when the run stops after this stage."""
@@ -40,54 +46,62 @@ def run(
         if on_stage is not None:
             on_stage(stage, values)
         return until == stage
-    # ingest: breast_cancer_pipeline.ipynb cell 4
-    X, y = _stage_ingest.ingest()
-    if _finish('ingest', X=X, y=y):
-        return _results
-    # prepare: breast_cancer_pipeline.ipynb cells 10, 11
-    pipe, param_grid, X_train, y_train, X_test, y_test = _stage_prepare.prepare(
-        X=X,
-        y=y,
-        test_size=_params.test_size,
-        random_state=_params.random_state,
-        C_values=_params.C_values,
-    )
-    if _finish(
-        'prepare',
-        pipe=pipe,
-        param_grid=param_grid,
-        X_train=X_train,
-        y_train=y_train,
-        X_test=X_test,
-        y_test=y_test,
-    ):
-        return _results
-    # train: breast_cancer_pipeline.ipynb cells 13, 14
-    best_model, search = _stage_train.train(
-        pipe=pipe,
-        param_grid=param_grid,
-        X_train=X_train,
-        y_train=y_train,
-        cv_folds=_params.cv_folds,
-        scoring=_params.scoring,
-    )
-    if _finish('train', best_model=best_model, search=search):
-        return _results
-    # evaluate: breast_cancer_pipeline.ipynb cell 16
-    metrics, best_model, y_score = _stage_evaluate.evaluate(
-        best_model=best_model,
-        X_test=X_test,
-        y_test=y_test,
-        search=search,
-    )
-    if _finish('evaluate', metrics=metrics, best_model=best_model, y_score=y_score):
-        return _results
-    # validate: breast_cancer_pipeline.ipynb cell 18
-    _stage_validate.validate(metrics=metrics, C_values=_params.C_values)
-    if _finish('validate'):
-        return _results
-    # deploy: breast_cancer_pipeline.ipynb cell 20
-    _stage_deploy.deploy(best_model=best_model, model_path=_params.model_path)
-    if _finish('deploy'):
-        return _results
+
+    with _recording:
+        # ingest: breast_cancer_pipeline.ipynb cell 4
+        with _recording.stage('ingest'):
+            X, y = _stage_ingest.ingest()
+        if _finish('ingest', X=X, y=y):
+            return _results
+        # prepare: breast_cancer_pipeline.ipynb cells 10, 11
+        with _recording.stage('prepare'):
+            pipe, param_grid, X_train, y_train, X_test, y_test = _stage_prepare.prepare(
+                X=X,
+                y=y,
+                test_size=_params.test_size,
+                random_state=_params.random_state,
+                C_values=_params.C_values,
+            )
+        if _finish(
+            'prepare',
+            pipe=pipe,
+            param_grid=param_grid,
+            X_train=X_train,
+            y_train=y_train,
+            X_test=X_test,
+            y_test=y_test,
+        ):
+            return _results
+        # train: breast_cancer_pipeline.ipynb cells 13, 14
+        with _recording.stage('train'):
+            best_model, search = _stage_train.train(
+                pipe=pipe,
+                param_grid=param_grid,
+                X_train=X_train,
+                y_train=y_train,
+                cv_folds=_params.cv_folds,
+                scoring=_params.scoring,
+            )
+        if _finish('train', best_model=best_model, search=search):
+            return _results
+        # evaluate: breast_cancer_pipeline.ipynb cell 16
+        with _recording.stage('evaluate'):
+            metrics, best_model, y_score = _stage_evaluate.evaluate(
+                best_model=best_model,
+                X_test=X_test,
+                y_test=y_test,
+                search=search,
+            )
+        if _finish('evaluate', metrics=metrics, best_model=best_model, y_score=y_score):
+            return _results
+        # validate: breast_cancer_pipeline.ipynb cell 18
+        with _recording.stage('validate'):
+            _stage_validate.validate(metrics=metrics, C_values=_params.C_values)
+        if _finish('validate'):
+            return _results
+        # deploy: breast_cancer_pipeline.ipynb cell 20
+        with _recording.stage('deploy'):
+            _stage_deploy.deploy(best_model=best_model, model_path=_params.model_path)
+        if _finish('deploy'):
+            return _results
     return _results

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._recording import Recording
 from .params import Params
 from .stages import setup as _stage_setup
 from .stages import ingest as _stage_ingest
@@ -17,6 +18,7 @@ from .stages import deploy as _stage_deploy
 
 STAGES = ('setup', 'ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy')
 RESULT_NAMES = ('metrics',)
+NOTEBOOK = 'diabetes_regression.ipynb'  # the source notebook, relative to this package's project folder
 
 
 def run(
@@ -24,16 +26,20 @@ def run(
     *,
     until: str | None = None,
     on_stage: Callable[[str, dict[str, Any]], None] | None = None,
+    record: bool = True,
 ) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
-    ``on_stage(stage, values)`` is called after each stage with the values it hands on.
+    ``on_stage(stage, values)`` is called after each stage with the values it hands on;
+    ``record`` logs the run (params, metrics, stage timings) to the project's run store when
+    jupyter_lifecycle is installed.
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
+    _recording = Recording(record, NOTEBOOK, _params.to_dict(), _results)
 
     def _finish(stage: str, **values: Any) -> bool:
         """Keep a stage's outputs; True when the run stops after this stage."""
@@ -41,67 +47,76 @@ def run(
         if on_stage is not None:
             on_stage(stage, values)
         return until == stage
-    # setup: diabetes_regression.ipynb cell 1
-    _stage_setup.setup()
-    if _finish('setup'):
-        return _results
-    # ingest: diabetes_regression.ipynb cells 4, 5
-    df = _stage_ingest.ingest(
-        random_state=_params.random_state,
-        missing_fraction=_params.missing_fraction,
-    )
-    if _finish('ingest', df=df):
-        return _results
-    # prepare: diabetes_regression.ipynb cells 11, 12, 14
-    X_train, y_train, features, y_test, X_test, scaler_stats, df, numeric = _stage_prepare.prepare(
-        df=df,
-        test_size=_params.test_size,
-        random_state=_params.random_state,
-    )
-    if _finish(
-        'prepare',
-        X_train=X_train,
-        y_train=y_train,
-        features=features,
-        y_test=y_test,
-        X_test=X_test,
-        scaler_stats=scaler_stats,
-        df=df,
-        numeric=numeric,
-    ):
-        return _results
-    # train: diabetes_regression.ipynb cells 16, 17
-    model, baseline_pred = _stage_train.train(
-        X_train=X_train,
-        y_train=y_train,
-        features=features,
-        y_test=y_test,
-        alpha=_params.alpha,
-    )
-    if _finish('train', model=model, baseline_pred=baseline_pred):
-        return _results
-    # evaluate: diabetes_regression.ipynb cells 19, 20
-    metrics, model = _stage_evaluate.evaluate(
-        model=model,
-        X_test=X_test,
-        y_test=y_test,
-        baseline_pred=baseline_pred,
-    )
-    if _finish('evaluate', metrics=metrics, model=model):
-        return _results
-    # validate: diabetes_regression.ipynb cell 22
-    _stage_validate.validate(metrics=metrics)
-    if _finish('validate'):
-        return _results
-    # deploy: diabetes_regression.ipynb cells 24, 25
-    df = _stage_deploy.deploy(
-        model=model,
-        features=features,
-        scaler_stats=scaler_stats,
-        df=df,
-        numeric=numeric,
-        model_path=_params.model_path,
-    )
-    if _finish('deploy', df=df):
-        return _results
+
+    with _recording:
+        # setup: diabetes_regression.ipynb cell 1
+        with _recording.stage('setup'):
+            _stage_setup.setup()
+        if _finish('setup'):
+            return _results
+        # ingest: diabetes_regression.ipynb cells 4, 5
+        with _recording.stage('ingest'):
+            df = _stage_ingest.ingest(
+                random_state=_params.random_state,
+                missing_fraction=_params.missing_fraction,
+            )
+        if _finish('ingest', df=df):
+            return _results
+        # prepare: diabetes_regression.ipynb cells 11, 12, 14
+        with _recording.stage('prepare'):
+            X_train, y_train, features, y_test, X_test, scaler_stats, df, numeric = _stage_prepare.prepare(
+                df=df,
+                test_size=_params.test_size,
+                random_state=_params.random_state,
+            )
+        if _finish(
+            'prepare',
+            X_train=X_train,
+            y_train=y_train,
+            features=features,
+            y_test=y_test,
+            X_test=X_test,
+            scaler_stats=scaler_stats,
+            df=df,
+            numeric=numeric,
+        ):
+            return _results
+        # train: diabetes_regression.ipynb cells 16, 17
+        with _recording.stage('train'):
+            model, baseline_pred = _stage_train.train(
+                X_train=X_train,
+                y_train=y_train,
+                features=features,
+                y_test=y_test,
+                alpha=_params.alpha,
+            )
+        if _finish('train', model=model, baseline_pred=baseline_pred):
+            return _results
+        # evaluate: diabetes_regression.ipynb cells 19, 20
+        with _recording.stage('evaluate'):
+            metrics, model = _stage_evaluate.evaluate(
+                model=model,
+                X_test=X_test,
+                y_test=y_test,
+                baseline_pred=baseline_pred,
+            )
+        if _finish('evaluate', metrics=metrics, model=model):
+            return _results
+        # validate: diabetes_regression.ipynb cell 22
+        with _recording.stage('validate'):
+            _stage_validate.validate(metrics=metrics)
+        if _finish('validate'):
+            return _results
+        # deploy: diabetes_regression.ipynb cells 24, 25
+        with _recording.stage('deploy'):
+            df = _stage_deploy.deploy(
+                model=model,
+                features=features,
+                scaler_stats=scaler_stats,
+                df=df,
+                numeric=numeric,
+                model_path=_params.model_path,
+            )
+        if _finish('deploy', df=df):
+            return _results
     return _results

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._recording import Recording
 from .params import Params
 from .stages import ingest as _stage_ingest
 from .stages import prepare as _stage_prepare
@@ -16,6 +17,7 @@ from .stages import deploy as _stage_deploy
 
 STAGES = ('ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy')
 RESULT_NAMES = ('metrics',)
+NOTEBOOK = 'digits_magics.ipynb'  # the source notebook, relative to this package's project folder
 
 
 def run(
@@ -23,16 +25,20 @@ def run(
     *,
     until: str | None = None,
     on_stage: Callable[[str, dict[str, Any]], None] | None = None,
+    record: bool = True,
 ) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
-    ``on_stage(stage, values)`` is called after each stage with the values it hands on.
+    ``on_stage(stage, values)`` is called after each stage with the values it hands on;
+    ``record`` logs the run (params, metrics, stage timings) to the project's run store when
+    jupyter_lifecycle is installed.
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
+    _recording = Recording(record, NOTEBOOK, _params.to_dict(), _results)
 
     def _finish(stage: str, **values: Any) -> bool:
         """Keep a stage's outputs; True when the run stops after this stage."""
@@ -40,57 +46,65 @@ def run(
         if on_stage is not None:
             on_stage(stage, values)
         return until == stage
-    # ingest: digits_magics.ipynb cell 5
-    df = _stage_ingest.ingest()
-    if _finish('ingest', df=df):
-        return _results
-    # prepare: digits_magics.ipynb cells 13, 14
-    X_train_p, y_train, X_test_p, y_test, scaler, pca, X_train, df = _stage_prepare.prepare(
-        df=df,
-        test_size=_params.test_size,
-        random_state=_params.random_state,
-        n_components=_params.n_components,
-    )
-    if _finish(
-        'prepare',
-        X_train_p=X_train_p,
-        y_train=y_train,
-        X_test_p=X_test_p,
-        y_test=y_test,
-        scaler=scaler,
-        pca=pca,
-        X_train=X_train,
-        df=df,
-    ):
-        return _results
-    # train: digits_magics.ipynb cells 16, 17
-    model = _stage_train.train(
-        X_train_p=X_train_p,
-        y_train=y_train,
-        C=_params.C,
-        gamma=_params.gamma,
-    )
-    if _finish('train', model=model):
-        return _results
-    # evaluate: digits_magics.ipynb cells 19, 21
-    metrics, model, y_pred = _stage_evaluate.evaluate(
-        model=model,
-        X_test_p=X_test_p,
-        y_test=y_test,
-    )
-    if _finish('evaluate', metrics=metrics, model=model, y_pred=y_pred):
-        return _results
-    # validate: digits_magics.ipynb cell 23
-    _stage_validate.validate(metrics=metrics)
-    if _finish('validate'):
-        return _results
-    # deploy: digits_magics.ipynb cell 25
-    _stage_deploy.deploy(
-        scaler=scaler,
-        pca=pca,
-        model=model,
-        model_path=_params.model_path,
-    )
-    if _finish('deploy'):
-        return _results
+
+    with _recording:
+        # ingest: digits_magics.ipynb cell 5
+        with _recording.stage('ingest'):
+            df = _stage_ingest.ingest()
+        if _finish('ingest', df=df):
+            return _results
+        # prepare: digits_magics.ipynb cells 13, 14
+        with _recording.stage('prepare'):
+            X_train_p, y_train, X_test_p, y_test, scaler, pca, X_train, df = _stage_prepare.prepare(
+                df=df,
+                test_size=_params.test_size,
+                random_state=_params.random_state,
+                n_components=_params.n_components,
+            )
+        if _finish(
+            'prepare',
+            X_train_p=X_train_p,
+            y_train=y_train,
+            X_test_p=X_test_p,
+            y_test=y_test,
+            scaler=scaler,
+            pca=pca,
+            X_train=X_train,
+            df=df,
+        ):
+            return _results
+        # train: digits_magics.ipynb cells 16, 17
+        with _recording.stage('train'):
+            model = _stage_train.train(
+                X_train_p=X_train_p,
+                y_train=y_train,
+                C=_params.C,
+                gamma=_params.gamma,
+            )
+        if _finish('train', model=model):
+            return _results
+        # evaluate: digits_magics.ipynb cells 19, 21
+        with _recording.stage('evaluate'):
+            metrics, model, y_pred = _stage_evaluate.evaluate(
+                model=model,
+                X_test_p=X_test_p,
+                y_test=y_test,
+            )
+        if _finish('evaluate', metrics=metrics, model=model, y_pred=y_pred):
+            return _results
+        # validate: digits_magics.ipynb cell 23
+        with _recording.stage('validate'):
+            _stage_validate.validate(metrics=metrics)
+        if _finish('validate'):
+            return _results
+        # deploy: digits_magics.ipynb cell 25
+        with _recording.stage('deploy'):
+            _stage_deploy.deploy(
+                scaler=scaler,
+                pca=pca,
+                model=model,
+                model_path=_params.model_path,
+            )
+        if _finish('deploy'):
+            return _results
     return _results

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._recording import Recording
 from .params import Params
 from .stages import ingest as _stage_ingest
 from .stages import prepare as _stage_prepare
@@ -17,6 +18,7 @@ from .stages import monitor as _stage_monitor
 
 STAGES = ('ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy', 'monitor')
 RESULT_NAMES = ('metrics',)
+NOTEBOOK = 'wine_clustering.ipynb'  # the source notebook, relative to this package's project folder
 
 
 def run(
@@ -24,16 +26,20 @@ def run(
     *,
     until: str | None = None,
     on_stage: Callable[[str, dict[str, Any]], None] | None = None,
+    record: bool = True,
 ) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
-    ``on_stage(stage, values)`` is called after each stage with the values it hands on.
+    ``on_stage(stage, values)`` is called after each stage with the values it hands on;
+    ``record`` logs the run (params, metrics, stage timings) to the project's run store when
+    jupyter_lifecycle is installed.
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
+    _recording = Recording(record, NOTEBOOK, _params.to_dict(), _results)
 
     def _finish(stage: str, **values: Any) -> bool:
         """Keep a stage's outputs; True when the run stops after this stage."""
@@ -41,54 +47,63 @@ def run(
         if on_stage is not None:
             on_stage(stage, values)
         return until == stage
-    # ingest: wine_clustering.ipynb cell 4
-    df, labels = _stage_ingest.ingest()
-    if _finish('ingest', df=df, labels=labels):
-        return _results
-    # prepare: wine_clustering.ipynb cell 10
-    X, scaler = _stage_prepare.prepare(df=df)
-    if _finish('prepare', X=X, scaler=scaler):
-        return _results
-    # train: wine_clustering.ipynb cell 13
-    clusters, kmeans = _stage_train.train(
-        X=X,
-        n_clusters=_params.n_clusters,
-        n_init=_params.n_init,
-        random_state=_params.random_state,
-    )
-    if _finish('train', clusters=clusters, kmeans=kmeans):
-        return _results
-    # evaluate: wine_clustering.ipynb cells 15, 16
-    metrics = _stage_evaluate.evaluate(labels=labels, clusters=clusters, X=X, kmeans=kmeans)
-    if _finish('evaluate', metrics=metrics):
-        return _results
-    # validate: wine_clustering.ipynb cell 18
-    _stage_validate.validate(metrics=metrics)
-    if _finish('validate'):
-        return _results
-    # deploy: wine_clustering.ipynb cell 20
-    scaler = _stage_deploy.deploy(
-        scaler=scaler,
-        kmeans=kmeans,
-        df=df,
-        model_path=_params.model_path,
-    )
-    if _finish('deploy', scaler=scaler):
-        return _results
-    # monitor: wine_clustering.ipynb cells 22, 23
-    drift_score, drift_detected, cluster_shift = _stage_monitor.monitor(
-        df=df,
-        kmeans=kmeans,
-        scaler=scaler,
-        random_state=_params.random_state,
-        drift_threshold=_params.drift_threshold,
-        n_clusters=_params.n_clusters,
-    )
-    if _finish(
-        'monitor',
-        drift_score=drift_score,
-        drift_detected=drift_detected,
-        cluster_shift=cluster_shift,
-    ):
-        return _results
+
+    with _recording:
+        # ingest: wine_clustering.ipynb cell 4
+        with _recording.stage('ingest'):
+            df, labels = _stage_ingest.ingest()
+        if _finish('ingest', df=df, labels=labels):
+            return _results
+        # prepare: wine_clustering.ipynb cell 10
+        with _recording.stage('prepare'):
+            X, scaler = _stage_prepare.prepare(df=df)
+        if _finish('prepare', X=X, scaler=scaler):
+            return _results
+        # train: wine_clustering.ipynb cell 13
+        with _recording.stage('train'):
+            clusters, kmeans = _stage_train.train(
+                X=X,
+                n_clusters=_params.n_clusters,
+                n_init=_params.n_init,
+                random_state=_params.random_state,
+            )
+        if _finish('train', clusters=clusters, kmeans=kmeans):
+            return _results
+        # evaluate: wine_clustering.ipynb cells 15, 16
+        with _recording.stage('evaluate'):
+            metrics = _stage_evaluate.evaluate(labels=labels, clusters=clusters, X=X, kmeans=kmeans)
+        if _finish('evaluate', metrics=metrics):
+            return _results
+        # validate: wine_clustering.ipynb cell 18
+        with _recording.stage('validate'):
+            _stage_validate.validate(metrics=metrics)
+        if _finish('validate'):
+            return _results
+        # deploy: wine_clustering.ipynb cell 20
+        with _recording.stage('deploy'):
+            scaler = _stage_deploy.deploy(
+                scaler=scaler,
+                kmeans=kmeans,
+                df=df,
+                model_path=_params.model_path,
+            )
+        if _finish('deploy', scaler=scaler):
+            return _results
+        # monitor: wine_clustering.ipynb cells 22, 23
+        with _recording.stage('monitor'):
+            drift_score, drift_detected, cluster_shift = _stage_monitor.monitor(
+                df=df,
+                kmeans=kmeans,
+                scaler=scaler,
+                random_state=_params.random_state,
+                drift_threshold=_params.drift_threshold,
+                n_clusters=_params.n_clusters,
+            )
+        if _finish(
+            'monitor',
+            drift_score=drift_score,
+            drift_detected=drift_detected,
+            cluster_shift=cluster_shift,
+        ):
+            return _results
     return _results
