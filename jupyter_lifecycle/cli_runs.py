@@ -149,6 +149,8 @@ def run(notebook, parameters, parameter_files, output, kernel, store, fingerprin
         err.print(f"[yellow]warning:[/] the record could not be written to the run store "
                   f"({_esc(record['store_error'])}); it is kept in "
                   f"{_esc(outcome.output)} (metadata.lifecycle.run)")
+    if record is not None:
+        _log_live(notebook, record, err)
     if outcome.problem:
         err.print(f"[bold red]error:[/] {_esc(outcome.problem)}")
         if outcome.kernel_log:
@@ -167,6 +169,19 @@ def run(notebook, parameters, parameter_files, output, kernel, store, fingerprin
         sys.exit(EXIT_FAILED)
     if record is None:
         sys.exit(EXIT_FAILED)
+
+
+def _log_live(notebook: str, record: dict, err) -> None:
+    """Export the run to MLflow when configured (env var or ``[tool.nb2pipe]``); never fatal."""
+    from .store.mlflow_export import configured_tracking_uri, export_record
+
+    uri = configured_tracking_uri(Path(notebook).resolve().parent)
+    if not uri:
+        return
+    try:
+        export_record(record, uri)
+    except Exception as exc:  # MLflow missing, unreachable, or refusing: the run still counts
+        err.print(f"[yellow]warning:[/] could not log the run to MLflow at {_esc(uri)}: {_esc(exc)}")
 
 
 def _boundaries(notebook: str) -> dict | None:
@@ -424,3 +439,32 @@ def compare_runs(run_a, run_b, show_all, store, as_json):
         if len(shown) < len(rows):
             table.caption = f"{len(rows) - len(shown)} identical row(s) hidden (--all shows them)"
         console.print(table)
+
+
+@runs.command("export", epilog=RUNS_EPILOG)
+@click.argument("run_refs", metavar="[RUN]...", nargs=-1)
+@click.option("--mlflow", "tracking_uri", required=True, metavar="URI",
+              help="MLflow tracking URI, e.g. sqlite:///mlflow.db or http://127.0.0.1:5000.")
+@click.option("--experiment", help="MLflow experiment [default: nb2pipe/<notebook name>].")
+@click.option("--store", type=click.Path(dir_okay=False), help=_STORE_HELP)
+def export_runs(run_refs, tracking_uri, experiment, store):
+    """Export runs (all when none is named) to MLflow: params, metrics, stage timings, git tags
+    and the whole record as an artifact. Runs exported before are skipped."""
+    from .store.mlflow_export import MlflowMissing, export_record
+
+    run_store = _open(store)
+    if not run_store.exists:
+        _fail(f"no run store at {run_store.path}")
+    records = [_get(run_store, ref) for ref in run_refs] if run_refs else \
+        [r for r in run_store.list(limit=1_000_000) if "unreadable" not in r]
+    console = _console()
+    created = 0
+    for record in records:
+        try:
+            mlflow_id, new = export_record(record, tracking_uri, experiment)
+        except MlflowMissing as exc:
+            _fail(str(exc))
+        created += new
+        console.print(f"{record['run_id'][:8]} → MLflow run {mlflow_id[:12]}"
+                      + ("" if new else " (already exported)"))
+    console.print(f"exported {created} new run(s) of {len(records)} to {_esc(tracking_uri)}")

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import PurePath
 
 RUN_ID_TAG = "jupyter_lifecycle.run_id"
+ENV_URI = "JUPYTER_LIFECYCLE_MLFLOW_URI"
 
 
 class MlflowMissing(RuntimeError):
@@ -98,3 +99,25 @@ def export_record(record: dict, tracking_uri: str, experiment: str | None = None
     if status != "RUNNING":
         client.set_terminated(run_id, status=status, end_time=_millis(record.get("ended")))
     return run_id, True
+
+
+def configured_tracking_uri(near) -> str | None:
+    """Where runs are logged live: ``$JUPYTER_LIFECYCLE_MLFLOW_URI``, else ``mlflow_tracking_uri``
+    in ``[tool.nb2pipe]`` of the nearest pyproject.toml; None when neither is set."""
+    import os
+    import tomllib
+    from pathlib import Path
+
+    from ..stages import find_pyproject
+
+    if os.environ.get(ENV_URI):
+        return os.environ[ENV_URI]
+    pyproject = find_pyproject(Path(near))
+    if pyproject is None:
+        return None
+    try:
+        config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    uri = config.get("tool", {}).get("nb2pipe", {}).get("mlflow_tracking_uri")
+    return str(uri) if uri else None
