@@ -56,7 +56,8 @@ def test_a_broken_conversion_is_caught_at_the_stage_that_differs(tmp_path, monke
     text = train.read_text()
     assert "max_depth=max_depth" in text
     train.write_text(text.replace("max_depth=max_depth", "max_depth=max_depth + 1"))
-    result = CliRunner().invoke(main, ["verify", str(nb), "--package", str(package), "--json",
+    monkeypatch.chdir(tmp_path)  # a relative --package path works too
+    result = CliRunner().invoke(main, ["verify", str(nb), "--package", "pkg", "--json",
                                        "-p", "n_estimators", "10"])
     assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)

@@ -118,7 +118,7 @@ def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir:
             result = convert(notebook, tmp / "package")
             package_path = result.out_dir
         else:
-            package_path = Path(package_dir)
+            package_path = Path(package_dir).resolve()
         package = _package_in(package_path)
         (tmp / "pipeline").mkdir()
         (tmp / "notebook").mkdir()
