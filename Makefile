@@ -7,7 +7,7 @@ NB2PIPE := $(VENV)/bin/nb2pipe
 SAMPLE ?= iris_classification
 DEMO_DIR := demo_out
 
-.PHONY: demo test install venv clean samples bench
+.PHONY: demo test install venv clean samples bench lab-install lab-unlink lab-build test-py test-js test-ui bench-lab
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,7 @@ venv: $(PY)
 
 # Stamp file: reinstall when the package metadata changes.
 $(VENV)/.installed: pyproject.toml | $(PY)
+	@$(MAKE) --no-print-directory lab-unlink
 	$(PIP) install --quiet -e ".[test,mlflow]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (jupyter_lifecycle)" >/dev/null
 	touch $@
@@ -24,24 +25,88 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 install: $(VENV)/.installed
 
 demo: install
-	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
-	@echo "== convert sample_notebooks/$(SAMPLE).ipynb"
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)/.lifecycle
+	@echo "== convert sample_notebooks/$(SAMPLE).ipynb (runs are recorded in $(DEMO_DIR)/.lifecycle)"
 	cp sample_notebooks/executed/$(SAMPLE).ipynb $(DEMO_DIR)/$(SAMPLE).ipynb
 	$(NB2PIPE) stages $(DEMO_DIR)/$(SAMPLE).ipynb
 	$(NB2PIPE) convert $(DEMO_DIR)/$(SAMPLE).ipynb -o $(DEMO_DIR)/$(SAMPLE)_pipeline
 	@echo "== the generated package's tests"
 	cd $(DEMO_DIR)/$(SAMPLE)_pipeline && ../../$(PY) -m pytest -q
-	@echo "== run it from the command line"
+	@echo "== run the package from the command line (recorded as a pipeline run)"
 	cd $(DEMO_DIR) && PYTHONPATH=$(SAMPLE)_pipeline/src ../$(PY) -m $(SAMPLE)_pipeline
-	@echo "== papermill rerun of run.ipynb with another parameter"
+	@echo "== papermill rerun of the generated run.ipynb with another parameter"
 	cd $(DEMO_DIR)/$(SAMPLE)_pipeline && ../../$(PY) -m papermill --log-level WARNING -k python3 \
 		run.ipynb ../run_out.ipynb -p n_estimators 10
 	$(PY) -c "from jupyter_lifecycle.notebook import read_notebook; \
 		from jupyter_lifecycle.notebook.outputs import recorded_metrics; \
 		print('metrics of the rerun:', recorded_metrics(read_notebook('$(DEMO_DIR)/run_out.ipynb')))"
+	@echo "== two recorded notebook runs with different parameters, and what differs"
+	$(NB2PIPE) run $(DEMO_DIR)/$(SAMPLE).ipynb
+	$(NB2PIPE) run $(DEMO_DIR)/$(SAMPLE).ipynb -p n_estimators 10
+	cd $(DEMO_DIR) && ../$(NB2PIPE) runs list
+	cd $(DEMO_DIR) && ../$(NB2PIPE) runs compare \
+		$$(../$(NB2PIPE) runs list --json | ../$(PY) -c "import json, sys; \
+		runs = [r['run_id'] for r in json.load(sys.stdin) if r['kind'] == 'papermill']; print(runs[1], runs[0])")
+	@echo "== proof that the pipeline reproduces the notebook, stage by stage"
+	$(NB2PIPE) verify $(DEMO_DIR)/$(SAMPLE).ipynb --package $(DEMO_DIR)/$(SAMPLE)_pipeline -p n_estimators 10
 
-test: install
+# `make test`: jest (model code), galata (JupyterLab in Debian's chromium), then pytest (all,
+# the server extension's routes included). Every suite runs; any failure fails the target.
+test: install lab-build
+	@status=0; \
+	(cd $(LABEXT) && $(JLPM) test) || status=1; \
+	VENV_BIN=$(VENV_BIN) $(LABEXT)/ui-tests/run.sh || status=1; \
+	echo "galata screenshots: $(LABEXT)/ui-tests/screenshots/"; \
+	$(PY) -m pytest -q || status=1; \
+	exit $$status
+
+test-py: install
 	$(PY) -m pytest -q
+
+# --- JupyterLab extension (labextension/) ------------------------------------------------------
+LABEXT := labextension
+VENV_BIN := $(abspath $(VENV))/bin
+JLPM := PATH="$(VENV_BIN):$$PATH" $(VENV_BIN)/jlpm
+CHROMIUM ?= /usr/bin/chromium
+
+# Python side (jupyterlab, jupyter_server, pytest-jupyter), node_modules of the extension and of
+# its ui-tests, and Debian's chromium for galata (Playwright's own browser download is not used).
+$(VENV)/.lab-installed: pyproject.toml $(LABEXT)/package.json $(LABEXT)/yarn.lock \
+		$(LABEXT)/ui-tests/package.json $(LABEXT)/ui-tests/yarn.lock | $(VENV)/.installed
+	@$(MAKE) --no-print-directory lab-unlink
+	$(PIP) install --quiet -e ".[test,lab]" "pytest-jupyter[server]>=0.10"
+	cd $(LABEXT) && $(JLPM) install
+	cd $(LABEXT)/ui-tests && $(JLPM) install
+	@test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	touch $@
+
+lab-install: $(VENV)/.lab-installed
+
+# lab-build links the venv's copy of the extension to the build output; pip must never write
+# through that link (it would add install.json to the build and delete built files when it
+# reinstalls), so every pip install of the project drops the link first.
+lab-unlink:
+	@if [ -L $(VENV)/share/jupyter/labextensions/jupyter-lifecycle ]; then \
+		rm $(VENV)/share/jupyter/labextensions/jupyter-lifecycle; fi
+	@rm -f jupyter_lifecycle/labextension/install.json
+
+# Always rebuild (incremental, seconds) and point JupyterLab at the build (symlink), so the
+# tests run what is in labextension/src now.
+lab-build: lab-install
+	cd $(LABEXT) && $(JLPM) build
+	$(VENV_BIN)/jupyter-builder develop --overwrite . >/dev/null
+
+test-js: lab-install
+	cd $(LABEXT) && $(JLPM) test
+
+test-ui: lab-build
+	VENV_BIN=$(VENV_BIN) $(LABEXT)/ui-tests/run.sh
+	@echo "galata screenshots: $(LABEXT)/ui-tests/screenshots/"
+
+# With a 1,000-cell notebook open: tag change -> sidebar and badges updated (target <= 50 ms).
+bench-lab: lab-build
+	NODE_PATH=$(abspath $(LABEXT))/ui-tests/node_modules VENV_BIN=$(VENV_BIN) \
+		$(LABEXT)/ui-tests/run.sh --config playwright.bench.config.js
 
 bench: install
 	$(PY) benchmarks/convert_bench.py
@@ -51,3 +116,4 @@ samples: install
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache build dist *.egg-info
+	rm -rf $(LABEXT)/lib $(LABEXT)/tsconfig.tsbuildinfo $(LABEXT)/ui-tests/test-results jupyter_lifecycle/labextension
