@@ -14,19 +14,7 @@ import {
   IRunRecord,
   scalarMetrics
 } from './runs';
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
+import { el } from './dom';
 
 export class RunsPanel extends Widget {
   constructor(readonly api: LifecycleAPI) {

@@ -13,6 +13,7 @@ import { countBySeverity, describeLocation, IMappedDiagnostic } from './diagnost
 import { groupByStage, ICellStage } from './model';
 import { stageLabel, textColorOn } from './stages';
 import { IStagesChange, NotebookStageState } from './state';
+import { el } from './dom';
 
 export interface ISidebarActions {
   tag(stage: string | null): void;
@@ -27,19 +28,6 @@ interface IGroupView {
   count: HTMLElement;
   list: HTMLElement;
   rows: HTMLElement[];
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
 }
 
 export class LifecycleSidebar extends Widget {
