@@ -6,7 +6,7 @@ from jupyter_lifecycle.errors import NotebookError
 from jupyter_lifecycle.notebook import parse_notebook, read_notebook
 from jupyter_lifecycle.stages import StageConfigError, StageTable, load_stage_table, table_from_config
 
-from conftest import make_notebook, write_notebook
+from conftest import SAMPLES, make_notebook, write_notebook
 
 
 def parse(cells, **kw):
@@ -100,3 +100,29 @@ def test_stage_table_rejects_duplicates_and_unknown_anchors():
 def test_stage_names_must_be_identifiers():
     with pytest.raises(StageConfigError, match="identifier"):
         table_from_config({"stages": [{"name": "feature-store"}]})
+
+
+def test_malformed_cells_are_refused_naming_the_cell(tmp_path):
+    raw = make_notebook(["x = 1", "y = 2"])
+    raw.cells[1]["cell_type"] = "python"
+    path = tmp_path / "bad.ipynb"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(NotebookError, match="cell_type") as err:
+        read_notebook(path)
+    assert err.value.location.cell_index == 1 and err.value.location.cell_id == "c1"
+    raw.cells[1]["cell_type"] = "code"
+    raw.cells[0]["source"] = 42
+    path.write_text(json.dumps(raw))
+    with pytest.raises(NotebookError, match="source"):
+        read_notebook(path)
+
+
+def test_reading_a_notebook_does_not_import_nbformat():
+    import subprocess
+    import sys
+
+    code = ("import sys; from jupyter_lifecycle.api import load_graph; "
+            f"load_graph({str(SAMPLES / 'iris_classification.ipynb')!r}, use_cache=False); "
+            "print('nbformat' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr

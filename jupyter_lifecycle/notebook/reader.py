@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
-
 from ..errors import Diagnostic, Location, NotebookError, Severity
 from ..stages import INJECTED_PARAMETERS_TAG, PARAMETERS_TAG, StageTable, load_stage_table
 from .model import Cell, TaggedNotebook
@@ -47,11 +45,9 @@ def parse_notebook(text: str, path: str, table: StageTable | None = None) -> Tag
             "JupyterLab, or run `jupyter nbconvert --to notebook --inplace` to upgrade it",
             where,
         )
-    try:
-        nb = nbformat.from_dict(raw)
-    except Exception as exc:  # nbformat raises assorted errors on malformed structure
-        raise NotebookError(f"malformed notebook: {exc}", where) from None
-    metadata = nb.get("metadata", {})
+    _check_structure(raw, path)
+    nb = raw
+    metadata = nb.get("metadata") or {}
     language = (
         metadata.get("kernelspec", {}).get("language")
         or metadata.get("language_info", {}).get("name")
@@ -62,7 +58,7 @@ def parse_notebook(text: str, path: str, table: StageTable | None = None) -> Tag
         raise NotebookError(
             f"kernel {kernel!r} runs {language}; only Python notebooks can be converted", where
         )
-    cells, diagnostics = _build_cells(nb.get("cells", []), path, table)
+    cells, diagnostics = _build_cells(nb["cells"], path, table)
     return TaggedNotebook(
         path=path,
         cells=tuple(cells),
@@ -71,6 +67,28 @@ def parse_notebook(text: str, path: str, table: StageTable | None = None) -> Tag
         nbformat_minor=int(raw.get("nbformat_minor", 0)),
         diagnostics=tuple(diagnostics),
     )
+
+
+def _check_structure(raw: dict, path: str) -> None:
+    """The nbformat-4 shape this reader relies on, checked with the standard library: importing
+    nbformat costs over a second where jupyterlab is installed (its jsonschema format checkers),
+    and the CLI must stay fast. Full schema validation is nbformat's job when a notebook is run."""
+    if not isinstance(raw.get("metadata", {}), dict) or not isinstance(raw.get("cells"), list):
+        raise NotebookError("malformed notebook: 'cells' must be a list and 'metadata' an object",
+                            Location(path))
+    for index, cell in enumerate(raw["cells"]):
+        where = Location(path, index, cell.get("id") if isinstance(cell, dict) else None)
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            raise NotebookError("malformed cell: cell_type must be code, markdown or raw", where)
+        source = cell.get("source", "")
+        if not isinstance(source, str) and not (
+                isinstance(source, list) and all(isinstance(line, str) for line in source)):
+            raise NotebookError("malformed cell: source must be a string or a list of strings", where)
+        if not isinstance(cell.get("metadata", {}), dict):
+            raise NotebookError("malformed cell: metadata must be an object", where)
+        tags = cell.get("metadata", {}).get("tags", [])
+        if not isinstance(tags, list):
+            raise NotebookError("malformed cell: metadata.tags must be a list", where)
 
 
 def _source(cell) -> str:
