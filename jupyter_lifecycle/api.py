@@ -48,22 +48,30 @@ def default_out_dir(notebook: Path, package: str) -> Path:
 
 
 def convert(path: str | Path, out_dir: str | Path | None = None, *, package: str | None = None,
-            force: bool = False, dry_run: bool = False, use_cache: bool = True) -> ConvertResult:
+            force: bool = False, dry_run: bool = False, use_cache: bool = True,
+            parallel: bool = False) -> ConvertResult:
     """Convert a notebook into a package. Writes nothing when the analysis has errors or on dry run.
 
     Raises NotebookError for unreadable input and OutputError when writing would lose work.
+    ``parallel`` lets a big cold conversion fork a worker process (the CLI does; a server, whose
+    threads make forking unsafe, does not).
     """
     path = Path(path)
     cache = AnalysisCache() if use_cache else None
     try:
-        return _convert(path, out_dir, package, force, dry_run, cache)
+        return _convert(path, out_dir, package, force, dry_run, cache, parallel)
     finally:
         if cache is not None:
             cache.close()
 
 
-def _convert(path: Path, out_dir, package, force, dry_run, cache) -> ConvertResult:
-    graph = load_graph(path, cache=cache, use_cache=cache is not None)
+def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel) -> ConvertResult:
+    nb = read_notebook(path)
+    if cache is not None and parallel:
+        from .prerender import precompute
+
+        precompute(nb, cache)  # big, uncached notebooks: half the cells in a second process
+    graph = build_graph(nb, cache=cache)
     package = package or package_name_for(str(path))
     if not package.isidentifier():
         from .errors import NotebookError

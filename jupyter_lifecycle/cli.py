@@ -84,7 +84,7 @@ def convert(notebook, out_dir, package, force, dry_run, no_cache, verbose):
 
     try:
         result = do_convert(notebook, out_dir, package=package, force=force, dry_run=dry_run,
-                            use_cache=not no_cache)
+                            use_cache=not no_cache, parallel=True)
     except LifecycleError as exc:
         _fail(exc)
     from rich.markup import escape

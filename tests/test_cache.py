@@ -52,12 +52,13 @@ def test_regenerating_after_one_edit_rebuilds_only_that_stage(tmp_path, monkeypa
     first = convert(nb, tmp_path / "a")
     cache = AnalysisCache(cache_dir)
     rendered = rows(cache, "render")
-    # Edit a comment in the train cell: only the train stage's file is rendered again.
+    # Edit a comment in the train cell: only the train stage's file is rendered again, and
+    # within it only the edited cell (one new stage file, one new cell fragment).
     train = next(c for c in raw["cells"] if c.get("id") == "train-fit")
     train["source"] = "# tuned\n" + "".join(train["source"])
     nb.write_text(json.dumps(raw))
     second = convert(nb, tmp_path / "b")
-    assert rows(cache, "render") == rendered + 1
+    assert rows(cache, "render") == rendered + 2
     before = {f.path: f.text for f in first.files}
     after = {f.path: f.text for f in second.files}
     assert before.keys() == after.keys()
@@ -74,3 +75,26 @@ def test_cached_conversion_writes_the_same_files_as_an_uncached_one(tmp_path, mo
     plain = convert(nb, tmp_path / "p", dry_run=True, use_cache=False)
     texts = lambda r: {f.path: f.text for f in r.files}  # noqa: E731
     assert texts(cached) == texts(plain) == texts(warm_up)
+
+
+def test_big_cold_conversion_in_two_processes_writes_the_same_files(tmp_path, monkeypatch):
+    from jupyter_lifecycle.notebook import read_notebook
+    from jupyter_lifecycle.prerender import MIN_CELLS, precompute
+
+    from conftest import write_notebook
+
+    stages = ["ingest", "prepare", "train", "evaluate"]
+    cells = [("import math\nSCALE = 2", ["lifecycle:setup"]), ("n = 3", ["parameters"])]
+    for i in range(MIN_CELLS + 20):
+        stage = stages[i * len(stages) // (MIN_CELLS + 20)]
+        body = f"# step {i}\nv{i} = math.sqrt({i} + n) * SCALE" + (f" + v{i - 1}" if i else "")
+        cells.append((body, [f"lifecycle:{stage}"] if i % 7 == 0 else []))
+    cells.append(("metrics = {'last': v%d}\nmetrics" % (MIN_CELLS + 19), ["lifecycle:evaluate"]))
+    cells.append(("assert metrics['last'] > 0", ["lifecycle:validate"]))
+    nb = write_notebook(tmp_path / "big.ipynb", cells)
+    monkeypatch.setenv("NB2PIPE_CACHE_DIR", str(tmp_path / "cache"))
+    assert precompute(read_notebook(nb), AnalysisCache(tmp_path / "cache")) == len(cells)
+    parallel = convert(nb, tmp_path / "a")  # everything now comes from the caches
+    serial = convert(nb, tmp_path / "b", use_cache=False)
+    assert not parallel.errors
+    assert {f.path: f.text for f in parallel.files} == {f.path: f.text for f in serial.files}

@@ -39,7 +39,7 @@ def generate_package(graph: StageGraph, package: str, store: TextStore | None = 
                           node.outputs, [definition_part(defs.get(u)) for u in node.uses],
                           graph.notebook.table[node.name].description,
                           [(cell_part(b.cell), [n.index for n in b.names]) for b in node.blocks])
-        src.append(cached(store, key, lambda node=node: stage_module(graph, node)))
+        src.append(cached(store, key, lambda node=node: stage_module(graph, node, store)))
     files = [GeneratedFile(f"src/{package}/{f.path}", f.text, f.provenance) for f in src]
     expected = recorded_metrics(graph.notebook)
     files.extend(test_files(graph, package, expected))

@@ -6,16 +6,10 @@ import hashlib
 import json
 import os
 import sys
-from functools import lru_cache
 from importlib import metadata
 
 from ..graph import StageGraph
 from .common import GeneratedFile, header_lines, notebook_name
-
-
-@lru_cache(maxsize=1)
-def _module_distributions() -> dict[str, list[str]]:
-    return metadata.packages_distributions()
 
 
 def _environment_stamp() -> list:
@@ -29,40 +23,43 @@ def _environment_stamp() -> list:
     return stamp
 
 
+def distributions_key() -> str:
+    return hashlib.sha256(repr(("module-distributions", _environment_stamp())).encode()).hexdigest()
+
+
+def scan_distributions() -> dict[str, list[str]]:
+    """Top-level module → distributions providing it. Reads every installed distribution's
+    metadata (~0.3 s): kept in the store until the environment changes."""
+    return metadata.packages_distributions()
+
+
+def module_distributions(store=None) -> dict[str, list[str]]:
+    key = distributions_key() if store is not None else None
+    hit = store.get_text(key) if store is not None else None
+    if hit is not None:
+        return json.loads(hit)
+    mapping = scan_distributions()
+    if store is not None:
+        store.put_text(key, json.dumps(mapping))
+    return mapping
+
+
 def pinned_requirements(modules: tuple[str, ...], store=None) -> tuple[list[str], list[str]]:
-    """``name==version`` for the distributions providing ``modules`` here, and the unresolved.
-
-    Mapping modules to distributions scans every installed one (~0.3 s), so the answer is kept
-    in ``store`` until the environment changes.
-    """
-    key = None
-    if store is not None:
-        key = hashlib.sha256(repr(("pins", modules, _environment_stamp())).encode()).hexdigest()
-        hit = store.get_text(key)
-        if hit is not None:
-            pins, unresolved = json.loads(hit)
-            return pins, unresolved
-    pins, unresolved = _pins(modules)
-    if store is not None:
-        store.put_text(key, json.dumps([pins, unresolved]))
-    return pins, unresolved
-
-
-def _pins(modules: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """``name==version`` for the distributions providing ``modules`` here, and the unresolved."""
+    mapping = module_distributions(store)
     pins: dict[str, str] = {}
     unresolved: list[str] = []
     for mod in modules:
         if mod in sys.stdlib_module_names or mod == "__future__":
             continue
-        dists = _module_distributions().get(mod)
+        dists = mapping.get(mod)
         if not dists:
             unresolved.append(mod)
             continue
-        for dist in dists[:1]:
-            try:
-                pins[dist.lower()] = f"{dist}=={metadata.version(dist)}"
-            except metadata.PackageNotFoundError:
-                unresolved.append(mod)
+        try:
+            pins[dists[0].lower()] = f"{dists[0]}=={metadata.version(dists[0])}"
+        except metadata.PackageNotFoundError:
+            unresolved.append(mod)
     return sorted(pins.values(), key=str.lower), unresolved
 
 

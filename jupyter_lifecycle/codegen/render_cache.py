@@ -44,8 +44,17 @@ def definition_part(d: Definition | None) -> tuple | None:
 
 
 def fingerprint(graph: StageGraph, kind: str, *parts) -> str:
-    payload = repr((_codegen_hash(), kind, graph.notebook.path.rsplit("/", 1)[-1], parts))
+    return _key(graph.notebook.path.rsplit("/", 1)[-1], kind, parts)
+
+
+def _key(notebook: str, kind: str, parts) -> str:
+    payload = repr((_codegen_hash(), kind, notebook, parts))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def texts_key(notebook: str, cell: Cell, gate: bool) -> str:
+    """Key of a cell's rendered statements (see fragments.CellTexts)."""
+    return _key(notebook, "cell-texts", (cell_part(cell), gate))
 
 
 def cached(store: TextStore | None, key: str, make: Callable[[], GeneratedFile]) -> GeneratedFile:

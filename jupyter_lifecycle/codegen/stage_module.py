@@ -4,45 +4,37 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ..graph import StageGraph, StageNode
-from .common import (GeneratedFile, block_statements, from_import, imports_for, module, notebook_name,
+from ..graph import Block, StageGraph, StageNode
+from .common import (GeneratedFile, from_import, imports_for, module, notebook_name,
                      plural, render)
+from .fragments import CellTexts, render_cell
+from .render_cache import TextStore, texts_key
 
 
-class AssertToGate(cst.CSTTransformer):
-    """``assert cond, msg`` → ``if not cond: raise ValidationFailed(msg)`` (survives ``python -O``)."""
+_CELLS = "__nb2pipe_cells__"  # where the cells' rendered statements go in the rendered function
 
-    def leave_SimpleStatementLine(self, original, updated):
-        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assert):
-            return updated
-        check = updated.body[0]
-        code = cst.Module([]).code_for_node(check.test)
-        message = check.msg if check.msg is not None else cst.SimpleString(repr(f"check failed: {code}"))
-        raise_stmt = cst.SimpleStatementLine([cst.Raise(cst.Call(cst.Name("ValidationFailed"), [cst.Arg(message)]))])
-        test = check.test
-        if not isinstance(test, (cst.Name, cst.Call, cst.Attribute, cst.Subscript)):
-            test = test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        return cst.If(
-            test=cst.UnaryOperation(cst.Not(), test),
-            body=cst.IndentedBlock([raise_stmt]),
-            leading_lines=updated.leading_lines,
-        )
+
+def cell_texts(graph: StageGraph, block: Block, gate: bool, store: TextStore | None = None) -> CellTexts:
+    """The rendered statements of a block's cell: from ``store`` when the cell is unchanged
+    (also where worker processes leave them), else rendered now and kept."""
+    key = texts_key(notebook_name(graph), block.cell, gate)
+    hit = store.get_text(key) if store is not None else None
+    if hit is not None:
+        return CellTexts.from_json(hit)
+    texts = render_cell(block.cell, block.analysis, notebook_name(graph), gate)
+    if store is not None:
+        store.put_text(key, texts.to_json())
+    return texts
 
 
 def stage_function(graph: StageGraph, node: StageNode) -> cst.FunctionDef:
-    body: list[cst.BaseStatement] = []
-    for block in node.blocks:
-        statements = block_statements(graph, block)
-        if node.kind == "gate" and "assert" in block.cell.source:
-            statements = [s.visit(AssertToGate()) for s in statements]
-        body.extend(statements)
+    """The stage's function with a marker line where its cells' statements go."""
+    body: list[cst.BaseStatement] = [cst.SimpleStatementLine([cst.Expr(cst.Name(_CELLS))])]
     if node.outputs:
         value = (cst.Name(node.outputs[0]) if len(node.outputs) == 1
                  else cst.Tuple([cst.Element(cst.Name(n)) for n in node.outputs], lpar=[], rpar=[]))
         body.append(cst.SimpleStatementLine([cst.Return(value)],
                                             leading_lines=[cst.EmptyLine(indent=False)]))
-    if not body:
-        body = [cst.SimpleStatementLine([cst.Pass()])]
     cells = ", ".join(str(c.index) for c in node.cells)
     doc_lines = [f"Stage `{node.name}` of {notebook_name(graph)} ({plural('cell', node.cells)} {cells})."]
     if node.inputs or node.params:
@@ -61,14 +53,21 @@ def stage_function(graph: StageGraph, node: StageNode) -> cst.FunctionDef:
     )
 
 
-def stage_module(graph: StageGraph, node: StageNode) -> GeneratedFile:
+def stage_module(graph: StageGraph, node: StageNode, store: TextStore | None = None) -> GeneratedFile:
     imports = imports_for(graph, node.uses, "..helpers")
     if node.kind == "gate":
         imports.append(from_import("..errors", ["ValidationFailed"]))
     mod = module(graph, f"Stage `{node.name}`: {graph.notebook.table[node.name].description}.",
                  [*imports, stage_function(graph, node)])
-    cells = ", ".join(c.id for c in node.cells)
-    return GeneratedFile(f"stages/{node.name}.py", render(mod), f"cells {cells}")
+    marker = f"    {_CELLS}\n"
+    text = render(mod)
+    assert text.count(marker) == 1, "the cells' marker must appear exactly once"
+    gate = node.kind == "gate"
+    cells_text = "".join(cell_texts(graph, b, gate, store).fragment(n.index for n in b.names)
+                         for b in node.blocks)
+    text = text.replace(marker, cells_text)
+    ids = ", ".join(c.id for c in node.cells)
+    return GeneratedFile(f"stages/{node.name}.py", text, f"cells {ids}")
 
 
 def helpers_module(graph: StageGraph) -> GeneratedFile:

@@ -1,0 +1,85 @@
+"""A cell's statements rendered once, at function-body depth, reusable by any stage or test.
+
+libcst renders a statement the same way whatever its neighbours are (it indents statement lines
+and leaves string contents alone), so one render of the whole cell with marker lines between
+its statements yields each statement's text. A stage function body is then its cells' texts,
+concatenated: cells re-render only when they change, and worker processes can render them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..analysis.cell import CellAnalysis
+from ..notebook import Cell
+from .common import blank_line, tidy
+
+_SPLIT = "__nb2pipe_split__"
+_MARK = f"    {_SPLIT}\n"
+
+
+class AssertToGate(cst.CSTTransformer):
+    """``assert cond, msg`` → ``if not cond: raise ValidationFailed(msg)`` (survives ``python -O``)."""
+
+    def leave_SimpleStatementLine(self, original, updated):
+        if len(updated.body) != 1 or not isinstance(updated.body[0], cst.Assert):
+            return updated
+        check = updated.body[0]
+        code = cst.Module([]).code_for_node(check.test)
+        message = check.msg if check.msg is not None else cst.SimpleString(repr(f"check failed: {code}"))
+        raise_stmt = cst.SimpleStatementLine([cst.Raise(cst.Call(cst.Name("ValidationFailed"), [cst.Arg(message)]))])
+        test = check.test
+        if not isinstance(test, (cst.Name, cst.Call, cst.Attribute, cst.Subscript)):
+            test = test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return cst.If(
+            test=cst.UnaryOperation(cst.Not(), test),
+            body=cst.IndentedBlock([raise_stmt]),
+            leading_lines=updated.leading_lines,
+        )
+
+
+def provenance_line(notebook: str, cell: Cell) -> str:
+    return f"# {notebook} · cell {cell.index} (id {cell.id}) · stage {cell.stage}"
+
+
+@dataclass(frozen=True)
+class CellTexts:
+    prefix: str  # provenance comment and the cell's leading comments
+    statements: tuple[str, ...]  # each top-level statement, by index, at function-body depth
+
+    def fragment(self, indices) -> str:
+        return self.prefix + "".join(self.statements[i] for i in indices)
+
+    def to_json(self) -> str:
+        return json.dumps([self.prefix, list(self.statements)])
+
+    @classmethod
+    def from_json(cls, text: str) -> "CellTexts":
+        prefix, statements = json.loads(text)
+        return cls(prefix, tuple(statements))
+
+
+def render_cell(cell: Cell, analysis: CellAnalysis, notebook: str, gate: bool) -> CellTexts | None:
+    module = analysis.module
+    if module is None:
+        return None
+    statements = [tidy(s) for s in module.body]
+    if gate and "assert" in cell.source:
+        statements = [s.visit(AssertToGate()) for s in statements]
+    head = [cst.EmptyLine(comment=cst.Comment(provenance_line(notebook, cell)))]
+    head.extend(blank_line(line) for line in module.header)
+    body: list[cst.BaseStatement] = [_marker(head)]
+    for statement in statements:
+        body.extend([statement, _marker()])
+    wrapper = cst.Module([cst.FunctionDef(cst.Name("_"), cst.Parameters(), cst.IndentedBlock(body))])
+    parts = wrapper.code.split("\n", 1)[1].split(_MARK)
+    if len(parts) != len(statements) + 2 or parts[-1]:
+        raise ValueError("a statement's text contains the split marker")
+    return CellTexts(parts[0], tuple(parts[1:-1]))
+
+
+def _marker(leading=()) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine([cst.Expr(cst.Name(_SPLIT))], leading_lines=list(leading))
