@@ -155,3 +155,17 @@ def test_stage_of_only_definitions_is_not_a_pipeline_step():
 def test_read_before_definition_inside_a_stage():
     g = graph_of([("y = x + 1", ["lifecycle:prepare"]), ("x = 1", ["lifecycle:prepare"])])
     assert codes(g) == ["read-before-definition"]
+
+
+def test_pytest_style_functions_in_a_test_cell_get_their_values_and_are_called(tmp_path):
+    from jupyter_lifecycle.codegen import generate_package
+
+    g = graph_of(BASIC[:-1] + [("def helper(v):\n    return v * 2\n\ndef test_scaled():\n"
+                                "    assert helper(scaled[0]) == 2 * scaled[0]\n"
+                                "    assert len(data) == 4", ["lifecycle:test"])])
+    (test,) = g.tests
+    assert set(test.reads) == {"scaled", "data"} and test.until == "prepare"
+    files, _ = generate_package(g, "nb_pipeline")
+    text = {f.path: f.text for f in files}["tests/test_notebook_cells.py"]
+    assert text.rstrip().endswith("test_scaled()")  # called, so its asserts run
+    assert "scaled = results['scaled']" in text

@@ -102,6 +102,14 @@ def _test_name(test: TestNode) -> str:
     return f"test_cell_{test.cell.index}_{slug}"[:80]
 
 
+def _no_required_args(statement) -> bool:
+    if not isinstance(statement, cst.FunctionDef) or statement.asynchronous is not None:
+        return False
+    params = statement.params
+    return not params.posonly_params and not params.kwonly_params and all(
+        p.default is not None for p in params.params)
+
+
 def _test_function(graph: StageGraph, test: TestNode) -> cst.FunctionDef:
     body: list[cst.BaseStatement] = []
     if test.reads:
@@ -113,6 +121,10 @@ def _test_function(graph: StageGraph, test: TestNode) -> cst.FunctionDef:
     for name in test.params:
         body.append(parse_template_statement("{name} = Params().{name}\n", name=cst.Name(name)))
     body.extend(block_statements(graph, test.block))
+    # A test cell may hold pytest-style functions: call them, or they would never run.
+    for names, statement in zip(test.block.names, test.block.statements):
+        if names.kind == "def" and names.defines[0].startswith("test") and _no_required_args(statement):
+            body.append(cst.SimpleStatementLine([cst.Expr(cst.Call(cst.Name(names.defines[0])))]))
     params = [cst.Param(cst.Name("pipeline_results"))] if test.reads else []
     return cst.FunctionDef(
         name=cst.Name(_test_name(test)),

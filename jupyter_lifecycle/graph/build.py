@@ -245,9 +245,13 @@ class _Builder:
                                    tuple(params), (), tuple(sorted(uses)), providers))
         return nodes
 
-    def _sources(self, blocks: list[Block], earlier, stage: str | None):
-        """Each name the blocks read before binding it, once, with where it comes from."""
+    def _sources(self, blocks: list[Block], earlier, stage: str | None, calls_defs: bool = False):
+        """Each name the blocks read before binding it, once, with where it comes from.
+
+        ``calls_defs``: the functions the blocks define run after them (a test cell's
+        ``def test_*``), so what their bodies read counts too, unless the cell binds it."""
         bound: set[str] = set()
+        deferred: list[tuple[str, Block, int]] = []
         for block in blocks:
             for names in block.names:
                 line = names.line + block.line_offset
@@ -257,6 +261,12 @@ class _Builder:
                         yield read, self._resolve(read, earlier, block.cell, line, stage)
                 bound.update(names.defines)
                 bound.update(m for m in names.mutates if m not in self.definitions)
+                if calls_defs and names.kind in ("def", "class"):
+                    deferred.extend((read, block, line) for read in names.global_reads)
+        for read, block, line in deferred:
+            if read not in bound:
+                bound.add(read)
+                yield read, self._resolve(read, earlier, block.cell, line, stage)
 
     def _resolve(self, read: str, earlier, cell: Cell, line: int, stage: str | None) -> str | None:
         """Where a read name comes from: a stage name, "param", "definition", or None (reported)."""
@@ -314,7 +324,7 @@ class _Builder:
         test_cells = [c for c in self.nb.code_cells if self.kind(c) == "test" and not c.is_parameters]
         for block in self._blocks(test_cells, keep_definitions=True):
             reads, params, uses, until = [], [], set(), None
-            for read, source in self._sources([block], earlier, None):
+            for read, source in self._sources([block], earlier, None, calls_defs=True):
                 if source == "definition":
                     uses.add(read)
                 elif source == "param":
