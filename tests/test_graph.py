@@ -169,3 +169,15 @@ def test_pytest_style_functions_in_a_test_cell_get_their_values_and_are_called(t
     text = {f.path: f.text for f in files}["tests/test_notebook_cells.py"]
     assert text.rstrip().endswith("test_scaled()")  # called, so its asserts run
     assert "scaled = results['scaled']" in text
+
+
+def test_loop_carried_accumulator_is_local_with_a_warning_unless_an_earlier_stage_provides_it():
+    loop = ("for i, part in enumerate(parts):\n    if i == 0:\n        acc = part\n"
+            "    else:\n        acc = acc + part")
+    alone = graph_of([("parts = [1, 2, 3]", ["lifecycle:ingest"]), (loop, ["lifecycle:prepare"])])
+    assert not alone.errors and "loop-carried" in codes(alone, "warning")
+    assert alone.stage("prepare").inputs == ("parts",)
+    provided = graph_of([("parts = [1, 2, 3]\nacc = 10", ["lifecycle:ingest"]), (loop, ["lifecycle:prepare"])])
+    assert provided.stage("prepare").inputs == ("parts", "acc")  # conservative: an input
+    simple = graph_of([("x = x + 1", ["lifecycle:prepare"])])  # not a block: a real error
+    assert codes(simple) == ["read-before-definition"]

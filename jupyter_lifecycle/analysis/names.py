@@ -53,6 +53,8 @@ class StatementNames:
     imported_modules: tuple[str, ...] = ()  # top-level module names imported ("os" for
                                       # `import os.path`, "sklearn" for `from sklearn.x import y`);
                                       # relative imports are left out
+    compound: bool = False            # for/while/if/try/with/match/def/class: it has a body, so
+                                      # a name it both reads and binds may be loop-carried
 
 
 def analyze_names(module: cst.Module) -> tuple[StatementNames, ...]:
@@ -95,6 +97,7 @@ def analyze_names(module: cst.Module) -> tuple[StatementNames, ...]:
                 global_reads=tuple(top.global_reads),
                 star_imports=tuple(top.star_imports),
                 imported_modules=tuple(top.imported_modules),
+                compound=isinstance(statement, cst.BaseCompoundStatement),
             )
             if top.bound is None:  # the rest of the cell is unreachable (top-level raise, ...)
                 top.bound = before if before is not None else set()

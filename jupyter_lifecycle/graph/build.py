@@ -256,9 +256,13 @@ class _Builder:
             for names in block.names:
                 line = names.line + block.line_offset
                 for read in (*names.reads, *names.mutates):
-                    if read not in bound:
-                        bound.add(read)
-                        yield read, self._resolve(read, earlier, block.cell, line, stage)
+                    if read in bound:
+                        continue
+                    bound.add(read)
+                    if names.compound and read in names.defines and not self._has_source(read, earlier):
+                        self._loop_carried(read, block.cell, line, stage)
+                        continue
+                    yield read, self._resolve(read, earlier, block.cell, line, stage)
                 bound.update(names.defines)
                 bound.update(m for m in names.mutates if m not in self.definitions)
                 if calls_defs and names.kind in ("def", "class"):
@@ -267,6 +271,19 @@ class _Builder:
             if read not in bound:
                 bound.add(read)
                 yield read, self._resolve(read, earlier, block.cell, line, stage)
+
+    def _has_source(self, read: str, earlier) -> bool:
+        return (any(read in produced for _, produced in earlier) or read in self.params
+                or read in self.definitions or read in BUILTINS)
+
+    def _loop_carried(self, read: str, cell: Cell, line: int, stage: str | None) -> None:
+        """``for ...: if first: acc = x else: acc = acc + x`` reads ``acc`` only after a pass has
+        bound it. Nothing earlier provides it, so it stays local; say so, it is an assumption."""
+        where = f"stage {stage!r}" if stage else "this test"
+        self.diag(Severity.WARNING, "loop-carried",
+                  f"{where} reads {read!r} in the block that assigns it and nothing earlier "
+                  "provides it: treated as assigned before its first read (as the notebook ran)",
+                  cell, line)
 
     def _resolve(self, read: str, earlier, cell: Cell, line: int, stage: str | None) -> str | None:
         """Where a read name comes from: a stage name, "param", "definition", or None (reported)."""
