@@ -43,7 +43,7 @@ def verify(notebook, parameters, files, package_dir, kernel, as_json):
         result = do_verify(notebook, values, package_dir=package_dir, kernel=kernel)
     except DiagnosticsFailed as exc:
         _print_diagnostics(exc.diagnostics)
-        _console(stderr=True).print(f"[bold red]the notebook has errors[/]; fix them before verifying")
+        _console(stderr=True).print("[bold red]the notebook has errors[/]; fix them before verifying")
         sys.exit(EXIT_DIAGNOSTICS)
     except LifecycleError as exc:
         _fail(exc)

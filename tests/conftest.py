@@ -53,6 +53,25 @@ def venv_env():
     return env
 
 
+@pytest.fixture
+def env(venv_env, tmp_path):
+    """Subprocess environment with an isolated run store (and wide rich tables)."""
+    return {**venv_env, "JUPYTER_LIFECYCLE_STORE": str(tmp_path / "store" / "runs.sqlite"),
+            "COLUMNS": "200"}
+
+
+def snapshot(root: Path) -> dict:
+    """Every file's bytes and mtime, and every directory, under ``root`` (to prove nothing moved)."""
+    state = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_dir():
+            state[rel + "/"] = None
+        else:
+            state[rel] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return state
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite tests/golden/ from the current converter output")

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from jupyter_lifecycle.cli import main
 
-from conftest import make_notebook, write_notebook
+from conftest import make_notebook, snapshot, write_notebook
 
 # A notebook that converts cleanly; cell i has id "c{i}".
 GOOD = [
@@ -59,18 +59,6 @@ def check(result, code: int):
         f"exit code {result.exit_code}, expected {code}\n--- stdout\n{result.stdout}"
         f"\n--- stderr\n{result.stderr}\n{tb}")
     assert tb == "", f"uncaught exception instead of a clear message:\n{tb}"
-
-
-def snapshot(root: Path) -> dict:
-    """Every file's bytes and mtime, and every directory, under ``root``."""
-    state = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_dir():
-            state[rel + "/"] = None
-        else:
-            state[rel] = (path.read_bytes(), path.stat().st_mtime_ns)
-    return state
 
 
 def where(notebook: str, index: int, cell_id: str, line: int | None = None) -> str:

@@ -11,7 +11,7 @@ from mlflow.tracking import MlflowClient
 from jupyter_lifecycle.capture.store import RunStore
 
 from conftest import write_notebook
-from test_run_cli import SMALL, env, nb2pipe  # noqa: F401  (env is a fixture)
+from test_run_cli import SMALL, nb2pipe
 
 pytestmark = pytest.mark.e2e
 

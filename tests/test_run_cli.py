@@ -38,12 +38,6 @@ def nb2pipe(*args, cwd, env=None, timeout=180):
                           timeout=timeout, env=env)
 
 
-@pytest.fixture
-def env(venv_env, tmp_path):
-    return {**venv_env, "JUPYTER_LIFECYCLE_STORE": str(tmp_path / "store" / "runs.sqlite"),
-            "COLUMNS": "200"}
-
-
 def _git(cwd, *args):
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
                    env=dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",

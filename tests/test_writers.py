@@ -14,6 +14,8 @@ from jupyter_lifecycle.codegen.common import GeneratedFile
 from jupyter_lifecycle.errors import OutputError
 from jupyter_lifecycle.writers import MANIFEST, plan_write, write_tree
 
+from conftest import snapshot
+
 
 def gf(path: str, text: str) -> GeneratedFile:
     return GeneratedFile(path, text, "test")
@@ -31,17 +33,6 @@ PATHS = sorted(f.path for f in FILES)
 
 def replaced(files, path, text):
     return [gf(f.path, text) if f.path == path else f for f in files]
-
-
-def snapshot(root: Path) -> dict:
-    state = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_dir():
-            state[rel + "/"] = None
-        else:
-            state[rel] = (path.read_bytes(), path.stat().st_mtime_ns)
-    return state
 
 
 def tree_files(root: Path) -> list[str]:
