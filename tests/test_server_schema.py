@@ -74,4 +74,5 @@ def test_no_registry_or_machine_path_in_committed_extension_files():
              ("package.json", ".yarnrc.yml", "ui-tests/package.json", "ui-tests/.yarnrc.yml")]
     for path in files:
         text = path.read_text(encoding="utf-8")
-        assert "npmRegistryServer" not in text and f"{ROOT.parent}/" not in text, path
+        registry_setting = "npmRegistry" + "Server"  # spelled apart so this file has no such setting
+        assert registry_setting not in text and f"{ROOT.parent}/" not in text, path
