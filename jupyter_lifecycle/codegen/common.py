@@ -50,9 +50,13 @@ def _triple(text: str) -> str:
     return f'"""{text}"""'
 
 
+def provenance_line(notebook: str, cell) -> str:
+    """The comment above every block of generated code that came from a cell."""
+    return f"# {notebook} · cell {cell.index} (id {cell.id}) · stage {cell.stage}"
+
+
 def provenance(graph: StageGraph, block: Block) -> str:
-    cell = block.cell
-    return f"# {notebook_name(graph)} · cell {cell.index} (id {cell.id}) · stage {cell.stage}"
+    return provenance_line(notebook_name(graph), block.cell)
 
 
 def tidy(statement: cst.BaseStatement) -> cst.BaseStatement:
@@ -83,10 +87,6 @@ def block_statements(graph: StageGraph, block: Block) -> list[cst.BaseStatement]
     leading.extend(first.leading_lines)
     statements[0] = first.with_changes(leading_lines=leading)
     return statements
-
-
-def with_blank_line(statement: cst.BaseStatement, count: int = 1) -> cst.BaseStatement:
-    return statement.with_changes(leading_lines=[cst.EmptyLine()] * count + list(statement.leading_lines))
 
 
 def package_name_for(notebook_path: str) -> str:

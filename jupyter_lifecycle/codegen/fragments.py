@@ -15,7 +15,7 @@ import libcst as cst
 
 from ..analysis.cell import CellAnalysis
 from ..notebook import Cell
-from .common import blank_line, tidy
+from .common import blank_line, provenance_line, tidy
 
 _SPLIT = "__nb2pipe_split__"
 _MARK = f"    {_SPLIT}\n"
@@ -39,10 +39,6 @@ class AssertToGate(cst.CSTTransformer):
             body=cst.IndentedBlock([raise_stmt]),
             leading_lines=updated.leading_lines,
         )
-
-
-def provenance_line(notebook: str, cell: Cell) -> str:
-    return f"# {notebook} · cell {cell.index} (id {cell.id}) · stage {cell.stage}"
 
 
 @dataclass(frozen=True)

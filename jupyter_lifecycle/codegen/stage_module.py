@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ..graph import Block, StageGraph, StageNode
-from .common import (GeneratedFile, from_import, imports_for, module, notebook_name,
+from .common import (GeneratedFile, from_import, imports_for, module, notebook_name, provenance_line,
                      plural, render)
 from .fragments import CellTexts, render_cell
 from .render_cache import TextStore, texts_key
@@ -83,7 +83,7 @@ def helpers_module(graph: StageGraph) -> GeneratedFile:
     for name in graph.helpers:
         definition = graph.definitions[name]
         cell = definition.cell
-        comment = f"# {notebook_name(graph)} · cell {cell.index} (id {cell.id}) · stage {cell.stage}"
+        comment = provenance_line(notebook_name(graph), cell)
         statement = definition.statement
         leading = [cst.EmptyLine(), cst.EmptyLine()] if definition.kind != "constant" else [cst.EmptyLine()]
         leading.append(cst.EmptyLine(comment=cst.Comment(comment)))
