@@ -361,3 +361,31 @@ async def test_runs_without_a_store(jp_fetch, root):
 async def test_runs_bad_limit_is_400(jp_fetch, root):
     code, _ = await fetch_error(jp_fetch, "runs", params={"path": "good.ipynb", "limit": "x"})
     assert code == 400
+
+
+async def test_convert_force_never_deletes_through_a_crafted_manifest(jp_fetch, root, tmp_path_factory):
+    import hashlib
+
+    outside = tmp_path_factory.mktemp("outside") / "victim.txt"
+    outside.write_text("precious\n")
+    code, data = await fetch_json(jp_fetch, "convert", method="POST",
+                                  body=json.dumps({"path": "good.ipynb"}))
+    assert code == 200 and data["written"]
+    manifest_path = root / "good_pipeline" / ".nb2pipe-manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    digest = hashlib.sha256(outside.read_bytes()).hexdigest()
+    manifest["files"][str(outside)] = digest
+    manifest["files"]["../" * 12 + str(outside).lstrip("/")] = digest
+    manifest_path.write_text(json.dumps(manifest))
+    code, error = await fetch_error(jp_fetch, "convert", method="POST",
+                                    body=json.dumps({"path": "good.ipynb", "force": True}))
+    assert code == 409 and "cannot be trusted" in error["message"]
+    assert outside.read_text() == "precious\n"
+    assert str(root) not in json.dumps(error)
+
+
+async def test_convert_force_must_be_a_boolean(jp_fetch, root):
+    await fetch_json(jp_fetch, "convert", method="POST", body=json.dumps({"path": "good.ipynb"}))
+    code, _ = await fetch_error(jp_fetch, "convert", method="POST",
+                                body=json.dumps({"path": "good.ipynb", "force": "false"}))
+    assert code == 400

@@ -147,16 +147,18 @@ def test_failure_of_the_final_rename_leaves_no_output_and_no_temp_dir(tmp_path, 
 
 
 def test_failure_while_writing_a_file_leaves_no_output_and_no_temp_dir(tmp_path, out, monkeypatch):
-    real = Path.write_text
+    from jupyter_lifecycle.writers import confined
+
+    real = confined.write_file
     calls = []
 
-    def flaky(self, *args, **kwargs):
-        calls.append(self)
+    def flaky(root_fd, path, data, **kwargs):
+        calls.append(path)
         if len(calls) == 3:
             raise OSError(5, "Input/output error")
-        return real(self, *args, **kwargs)
+        return real(root_fd, path, data, **kwargs)
 
-    monkeypatch.setattr(Path, "write_text", flaky)
+    monkeypatch.setattr(confined, "write_file", flaky)
     with pytest.raises(OutputError, match="Input/output error"):
         write_tree(FILES, out)
     assert len(calls) == 3
@@ -170,11 +172,11 @@ def test_failure_midway_through_a_regenerate_never_half_writes_a_file(written, m
     real = os.replace
     calls = []
 
-    def flaky(src, dst):
+    def flaky(src, dst, **kwargs):
         calls.append(dst)
         if len(calls) == 3:
             raise OSError(28, "No space left on device")
-        return real(src, dst)
+        return real(src, dst, **kwargs)
 
     monkeypatch.setattr(os, "replace", flaky)
     with pytest.raises(OutputError):

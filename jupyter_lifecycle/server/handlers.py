@@ -148,8 +148,10 @@ class ConvertHandler(LifecycleHandler):
             package = body.get("package") or None
             if package is not None and not isinstance(package, str):
                 raise PathRefused("package must be a string")
-            result = await in_thread(convert, path, out_dir, package=package,
-                                     force=bool(body.get("force", False)))
+            force = body.get("force", False)
+            if not isinstance(force, bool):
+                raise tornado.web.HTTPError(400, "force must be true or false")
+            result = await in_thread(convert, path, out_dir, package=package, force=force)
             real_out = result.out_dir
             # The default output (next to the notebook) is inside the root; check anyway.
             resolve_api_path(self.root_dir, self.api_path(real_out), must_exist=False)

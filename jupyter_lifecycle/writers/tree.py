@@ -4,6 +4,8 @@
 * An existing one is refused unless ``force``; even then, every file we would overwrite must be one
   we generated (listed in the manifest) and unchanged since (same sha256), or nothing is written.
 * Each file lands by ``os.replace`` of a temporary file: never half-written.
+* Every path stays inside the output folder: a manifest naming ``..``, an absolute path or a path
+  through a symbolic link is untrusted, and nothing is written through a link planted in the tree.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from pathlib import Path
 
 from ..codegen.common import GeneratedFile
 from ..errors import Location, OutputError
-from ..fsutil import atomic_write, current_umask
+from ..fsutil import current_umask
+from . import confined
+from .confined import UnsafePath
 
 MANIFEST = ".nb2pipe-manifest.json"
+_STAGING_MARK = ".nb2pipe-staging"
 
 
 def _sha(text: bytes) -> str:
@@ -37,43 +42,89 @@ class Plan:
     remove: list[str] = field(default_factory=list)  # stale generated files, unedited
     conflicts: list[str] = field(default_factory=list)  # edited by hand or not ours
     exists: bool = False
+    current: dict[str, bytes] = field(default_factory=dict, repr=False)  # what the tree holds now
 
     def diff(self, files: list[GeneratedFile]) -> str:
         chunks = []
         by_path = {f.path: f for f in files}
         for path in sorted(self.create + self.update):
-            old_path = self.out_dir / path
-            old = old_path.read_text(encoding="utf-8").splitlines(keepends=True) if old_path.exists() else []
+            old = self._old_lines(path)
             new = by_path[path].text.splitlines(keepends=True)
             chunks.extend(difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"))
         for path in sorted(self.remove):
-            old = (self.out_dir / path).read_text(encoding="utf-8").splitlines(keepends=True)
-            chunks.extend(difflib.unified_diff(old, [], f"a/{path}", "/dev/null"))
+            chunks.extend(difflib.unified_diff(self._old_lines(path), [], f"a/{path}", "/dev/null"))
         return "".join(chunks)
 
+    def _old_lines(self, path: str) -> list[str]:
+        data = self.current.get(path)
+        return data.decode("utf-8", "replace").splitlines(keepends=True) if data is not None else []
 
-def _read_manifest(out_dir: Path) -> dict[str, str] | None:
+
+def _untrusted(out_dir: Path, why: str) -> OutputError:
+    return OutputError(f"{MANIFEST} cannot be trusted: {why}; nothing was written. Delete the "
+                       "manifest to have every differing file treated as yours, or convert into a "
+                       "new folder", Location(str(out_dir)))
+
+
+def _read_manifest(out_dir: Path, root_fd: int) -> dict[str, str] | None:
+    """The manifest's files, None when it is missing or unreadable; raises when it is unsafe."""
     try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        files = data.get("files")
-        return files if isinstance(files, dict) else None
-    except (OSError, ValueError):
+        raw = confined.read_file(root_fd, MANIFEST)
+    except UnsafePath as exc:
+        raise _untrusted(out_dir, f"it {exc.reason}") from None
+    if raw is None:
         return None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return None
+    for path, digest in files.items():
+        try:
+            confined.relative_parts(path)
+        except UnsafePath as exc:
+            raise _untrusted(out_dir, f"it lists {exc}") from None
+        if not isinstance(digest, str):
+            raise _untrusted(out_dir, f"the digest of {path!r} is not a string")
+    return files
+
+
+def _unsafe(out_dir: Path, exc: UnsafePath) -> OutputError:
+    return OutputError(f"refusing to write {exc}: generated files are written only to real paths "
+                       "inside the output folder; replace the link with a folder or file of its own",
+                       Location(str(out_dir)))
 
 
 def plan_write(files: list[GeneratedFile], out_dir: Path) -> Plan:
+    out_dir = Path(out_dir)
     plan = Plan(out_dir=out_dir, exists=out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())))
     if plan.exists and not out_dir.is_dir():
         raise OutputError("the output path exists and is not a directory", Location(str(out_dir)))
-    manifest = _read_manifest(out_dir) if plan.exists else {}
-    manifest = manifest or {}
+    if not plan.exists:
+        plan.create.extend(f.path for f in files)
+        return plan
+    root_fd = confined.open_root(out_dir)
+    try:
+        _plan_existing(plan, files, out_dir, root_fd)
+    except UnsafePath as exc:
+        raise _unsafe(out_dir, exc) from None
+    finally:
+        os.close(root_fd)
+    return plan
+
+
+def _plan_existing(plan: Plan, files: list[GeneratedFile], out_dir: Path, root_fd: int) -> None:
+    manifest = _read_manifest(out_dir, root_fd) or {}
     new_paths = {f.path for f in files}
     for f in files:
-        target = out_dir / f.path
-        if not target.exists():
+        current = confined.read_file(root_fd, f.path)
+        if current is None:
+            confined.check_writable(root_fd, f.path)
             plan.create.append(f.path)
             continue
-        current = target.read_bytes()
+        plan.current[f.path] = current
         if current == f.text.encode("utf-8"):
             plan.unchanged.append(f.path)
         elif manifest.get(f.path) == _sha(current):
@@ -81,11 +132,12 @@ def plan_write(files: list[GeneratedFile], out_dir: Path) -> Plan:
         else:
             plan.conflicts.append(f.path)
     for path, digest in manifest.items():
-        target = out_dir / path
-        if path not in new_paths and target.is_file():
-            if _sha(target.read_bytes()) == digest:
-                plan.remove.append(path)
-    return plan
+        if path in new_paths or path == MANIFEST:
+            continue
+        current = confined.read_file(root_fd, path)
+        if current is not None and _sha(current) == digest:
+            plan.current[path] = current
+            plan.remove.append(path)
 
 
 def write_tree(files: list[GeneratedFile], out_dir: Path, *, force: bool = False) -> Plan:
@@ -93,6 +145,8 @@ def write_tree(files: list[GeneratedFile], out_dir: Path, *, force: bool = False
     out_dir = Path(out_dir)
     try:
         return _write_tree(files, out_dir, force)
+    except UnsafePath as exc:
+        raise _unsafe(out_dir, exc) from None
     except OSError as exc:
         raise OutputError(f"cannot write the output: {exc.strerror or exc}", Location(str(out_dir))) from None
 
@@ -109,25 +163,62 @@ def _write_tree(files: list[GeneratedFile], out_dir: Path, force: bool) -> Plan:
                           Location(str(out_dir)))
     manifest = {f.path: _sha(f.text.encode("utf-8")) for f in files}
     manifest_text = json.dumps({"generator": "nb2pipe", "files": manifest}, indent=1, sort_keys=True) + "\n"
+    umask = current_umask()
     if not plan.exists:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-        try:
-            os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it private
-            for f in files:
-                target = tmp / f.path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(f.text, encoding="utf-8")
-            (tmp / MANIFEST).write_text(manifest_text, encoding="utf-8")
-            os.rename(tmp, out_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        _write_new_tree(files, out_dir, manifest_text, umask)
         return plan
     by_path = {f.path: f for f in files}
-    for path in plan.create + plan.update:
-        atomic_write(out_dir / path, by_path[path].text)
-    for path in plan.remove:
-        (out_dir / path).unlink()
-    atomic_write(out_dir / MANIFEST, manifest_text)
+    root_fd = confined.open_root(out_dir)
+    try:
+        for path in plan.create + plan.update:
+            confined.write_file(root_fd, path, by_path[path].text.encode("utf-8"), umask=umask)
+        for path in plan.remove:
+            confined.remove_file(root_fd, path)
+        confined.write_file(root_fd, MANIFEST, manifest_text.encode("utf-8"), umask=umask)
+    finally:
+        os.close(root_fd)
     return plan
+
+
+def _write_new_tree(files: list[GeneratedFile], out_dir: Path, manifest_text: str, umask: int) -> None:
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.nb2pipe-", dir=out_dir.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private
+        (tmp / _STAGING_MARK).write_text(f"{os.getpid()}\n", encoding="utf-8")
+        root_fd = confined.open_root(tmp)
+        try:
+            for f in files:
+                confined.write_file(root_fd, f.path, f.text.encode("utf-8"), umask=umask)
+            confined.write_file(root_fd, MANIFEST, manifest_text.encode("utf-8"), umask=umask)
+        finally:
+            os.close(root_fd)
+        (tmp / _STAGING_MARK).unlink()
+        os.rename(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _remove_stale_staging(out_dir: Path) -> None:
+    """Staging folders of ours left by a killed run (their process is gone) are removed."""
+    for candidate in out_dir.parent.glob(f".{out_dir.name}.nb2pipe-*"):
+        mark = candidate / _STAGING_MARK
+        try:
+            pid = int(mark.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            continue
+        if candidate.is_symlink() or _alive(pid):
+            continue
+        shutil.rmtree(candidate, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True

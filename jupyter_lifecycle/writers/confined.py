@@ -1,0 +1,159 @@
+"""Files inside an output folder, reached without following a symbolic link anywhere on the way.
+
+Every path is relative to a folder opened once (``root_fd``); each component below it is opened
+with ``O_NOFOLLOW``, so a link planted in an existing tree (``pkg/tests -> /elsewhere``) is refused
+instead of written through, and a path from a manifest can only name a file inside the folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import PurePosixPath
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+class UnsafePath(Exception):
+    """A path that would leave the folder or pass through a symbolic link."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path!r} {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def relative_parts(path: object) -> tuple[str, ...]:
+    """The components of a safe relative POSIX path, or UnsafePath (absolute, ``..``, empty, NUL)."""
+    if not isinstance(path, str) or not path:
+        raise UnsafePath(str(path), "is not a file name")
+    if "\x00" in path or "\\" in path:
+        raise UnsafePath(path, "contains a NUL or a backslash")
+    pure = PurePosixPath(path)
+    if pure.is_absolute():
+        raise UnsafePath(path, "is an absolute path")
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise UnsafePath(path, "leaves the output folder or is not normalised")
+    return tuple(parts)
+
+
+def open_root(folder: os.PathLike | str) -> int:
+    return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+
+
+def _open_dir(root_fd: int, parts: tuple[str, ...], path: str, *, create: bool) -> int | None:
+    """An fd of the folder ``parts`` below root (None when missing and not ``create``)."""
+    fd = os.dup(root_fd)
+    try:
+        for part in parts:
+            try:
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    os.close(fd)
+                    return None
+                os.mkdir(part, 0o777, dir_fd=fd)
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                if _is_link(fd, part):
+                    raise UnsafePath(path, f"passes through the symbolic link {part!r}") from None
+                if exc.errno in (20,):  # ENOTDIR: a file where a folder should be
+                    raise UnsafePath(path, f"needs the folder {part!r}, which is a file") from None
+                raise
+            os.close(fd)
+            fd = child
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _is_link(dir_fd: int, name: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def read_file(root_fd: int, path: str) -> bytes | None:
+    """The bytes of a regular file, None when it does not exist (or is not a regular file)."""
+    parts = relative_parts(path)
+    dir_fd = _open_dir(root_fd, parts[:-1], path, create=False)
+    if dir_fd is None:
+        return None
+    try:
+        st = _lstat(dir_fd, parts[-1])
+        if st is None:
+            return None
+        if stat.S_ISLNK(st.st_mode):
+            raise UnsafePath(path, "is a symbolic link")
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
+    finally:
+        os.close(dir_fd)
+
+
+def check_writable(root_fd: int, path: str) -> None:
+    """Raise UnsafePath when writing ``path`` would follow a link; creates nothing."""
+    parts = relative_parts(path)
+    dir_fd = _open_dir(root_fd, parts[:-1], path, create=False)
+    if dir_fd is None:
+        return
+    try:
+        st = _lstat(dir_fd, parts[-1])
+        if st is not None and stat.S_ISLNK(st.st_mode):
+            raise UnsafePath(path, "is a symbolic link")
+    finally:
+        os.close(dir_fd)
+
+
+def write_file(root_fd: int, path: str, data: bytes, *, umask: int) -> None:
+    """Write ``data`` to ``path`` by a rename of a temporary sibling: never half-written."""
+    parts = relative_parts(path)
+    dir_fd = _open_dir(root_fd, parts[:-1], path, create=True)
+    name = parts[-1]
+    tmp = f".{name}.{secrets.token_hex(4)}.tmp"
+    try:
+        old = _lstat(dir_fd, name)
+        if old is not None and stat.S_ISLNK(old.st_mode):
+            raise UnsafePath(path, "is a symbolic link")
+        mode = stat.S_IMODE(old.st_mode) if old is not None else 0o666 & ~umask
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=dir_fd)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                os.fchmod(fh.fileno(), mode)
+            os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except BaseException:
+            try:
+                os.unlink(tmp, dir_fd=dir_fd)
+            except OSError:
+                pass
+            raise
+    finally:
+        os.close(dir_fd)
+
+
+def remove_file(root_fd: int, path: str) -> None:
+    parts = relative_parts(path)
+    dir_fd = _open_dir(root_fd, parts[:-1], path, create=False)
+    if dir_fd is None:
+        return
+    try:
+        os.unlink(parts[-1], dir_fd=dir_fd)  # unlink never follows a link at the last component
+    except FileNotFoundError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _lstat(dir_fd: int, name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
