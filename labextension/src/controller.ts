@@ -9,6 +9,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { IConvertResult, LifecycleAPI, LifecycleAPIError } from './api';
 import { CellDecorator } from './badges';
+import { JumpMode } from './model';
 import { NotebookBinding } from './binding';
 import { StageTable } from './stages';
 import { NotebookStageState, tagCells } from './state';
@@ -66,21 +67,36 @@ export class LifecycleController {
     return tagCells(cells, stage, state.table, fn => shared.transact(fn));
   }
 
-  jumpTo(index: number, extend = false, panel: NotebookPanel | null = this.current): void {
+  /**
+   * Make cell ``index`` the active cell (``replace``), extend the selection to it (Shift) or
+   * toggle it in the selection (Ctrl/Cmd), and scroll it into view, leaving the notebook in
+   * command mode with the keyboard on the notebook: never in a cell's editor, so the next
+   * single-key shortcut acts on cells instead of being typed into code.
+   *
+   * ``Notebook.scrollToCell`` is not used: it resets the selection and activates the cell,
+   * which focuses its editor and switches to edit mode.
+   */
+  jumpTo(index: number, how: JumpMode = 'replace', panel: NotebookPanel | null = this.current): void {
     if (!panel || index < 0 || index >= panel.content.widgets.length) {
       return;
     }
     const notebook = panel.content;
-    if (extend) {
+    notebook.mode = 'command';
+    const cell = notebook.widgets[index];
+    if (how === 'extend') {
       notebook.extendContiguousSelectionTo(index);
+    } else if (how === 'toggle' && index !== notebook.activeCellIndex) {
+      if (notebook.isSelected(cell)) {
+        notebook.deselect(cell);
+      } else {
+        notebook.select(cell);
+      }
     } else {
       notebook.deselectAll();
       notebook.activeCellIndex = index;
     }
-    const cell = notebook.widgets[index];
-    void notebook.scrollToCell(cell, 'center');
-    notebook.mode = 'command';
-    notebook.node.focus();
+    notebook.node.focus({ preventScroll: true });
+    void notebook.scrollToItem(index, 'center').catch(() => undefined);
   }
 
   async analyze(panel: NotebookPanel | null = this.current): Promise<void> {
@@ -120,7 +136,7 @@ export class LifecycleController {
       Notification.error(`Convert failed: ${err.message}${where}`, { autoClose: 8000 });
       this._converted.emit({ panel, result: null, error: `${err.message}${where}` });
       if (err.location?.cell_index !== null && err.location?.cell_index !== undefined) {
-        this.jumpTo(err.location.cell_index, false, panel);
+        this.jumpTo(err.location.cell_index, 'replace', panel);
       }
       return null;
     }

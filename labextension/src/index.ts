@@ -58,7 +58,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       tag: stage => controller.tagSelected(stage),
       convert: () => void app.commands.execute(CommandIDs.convert),
       analyze: () => void controller.analyze(),
-      jumpTo: (index, extend) => controller.jumpTo(index, extend)
+      jumpTo: (index, how) => controller.jumpTo(index, how)
     });
     sidebar.title.icon = stagesIcon;
     app.shell.add(sidebar, 'left', { rank: 650 });

@@ -192,3 +192,10 @@ export function changedIndices(
   }
   return out;
 }
+
+/** How a click on a sidebar row changes the selection: plain, Shift (extend), Ctrl/Cmd (toggle). */
+export type JumpMode = 'replace' | 'extend' | 'toggle';
+
+export function jumpModeOf(event: { shiftKey: boolean; ctrlKey: boolean; metaKey: boolean }): JumpMode {
+  return event.shiftKey ? 'extend' : event.ctrlKey || event.metaKey ? 'toggle' : 'replace';
+}

@@ -10,7 +10,7 @@ import { Widget } from '@lumino/widgets';
 
 import { IConvertResult } from './api';
 import { countBySeverity, describeLocation, IMappedDiagnostic } from './diagnostics';
-import { groupByStage, ICellStage } from './model';
+import { groupByStage, ICellStage, JumpMode, jumpModeOf } from './model';
 import { stageLabel, textColorOn } from './stages';
 import { IStagesChange, NotebookStageState } from './state';
 import { el } from './dom';
@@ -19,7 +19,7 @@ export interface ISidebarActions {
   tag(stage: string | null): void;
   convert(): void;
   analyze(): void;
-  jumpTo(index: number, extend: boolean): void;
+  jumpTo(index: number, how: JumpMode): void;
 }
 
 interface IGroupView {
@@ -328,7 +328,7 @@ export class LifecycleSidebar extends Widget {
       return;
     }
     if (target.classList.contains('jp-lifecycle-row')) {
-      this.actions.jumpTo(Number(target.dataset.index), event.shiftKey);
+      this.actions.jumpTo(Number(target.dataset.index), jumpModeOf(event));
       return;
     }
     switch (target.dataset.action) {
@@ -345,7 +345,7 @@ export class LifecycleSidebar extends Widget {
         this.actions.analyze();
         break;
       case 'jump':
-        this.actions.jumpTo(Number(target.dataset.index), false);
+        this.actions.jumpTo(Number(target.dataset.index), 'replace');
         break;
       case 'toggle-group':
         target.parentElement?.classList.toggle('jp-mod-collapsed');

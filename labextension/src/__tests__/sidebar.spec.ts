@@ -29,7 +29,7 @@ function setup(cells: ICellInfo[], analysis: any = null) {
     tag: stage => calls.push(['tag', stage]),
     convert: () => calls.push(['convert']),
     analyze: () => calls.push(['analyze']),
-    jumpTo: (index, extend) => calls.push(['jump', index, extend])
+    jumpTo: (index, how) => calls.push(['jump', index, how])
   };
   const sidebar = new LifecycleSidebar(actions);
   document.body.appendChild(sidebar.node);
@@ -79,7 +79,18 @@ describe('LifecycleSidebar', () => {
     (sidebar.node.querySelector('button[data-action="convert"]') as HTMLElement).click();
     const row = sidebar.node.querySelectorAll('.jp-lifecycle-row')[1] as HTMLElement;
     row.dispatchEvent(new MouseEvent('click', { bubbles: true, shiftKey: true }));
-    expect(calls).toEqual([['tag', 'train'], ['tag', null], ['convert'], ['jump', 1, true]]);
+    row.dispatchEvent(new MouseEvent('click', { bubbles: true, ctrlKey: true }));
+    row.dispatchEvent(new MouseEvent('click', { bubbles: true, metaKey: true }));
+    row.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(calls).toEqual([
+      ['tag', 'train'],
+      ['tag', null],
+      ['convert'],
+      ['jump', 1, 'extend'],
+      ['jump', 1, 'toggle'],
+      ['jump', 1, 'toggle'],
+      ['jump', 1, 'replace']
+    ]);
   });
 
   it('lists diagnostics that jump to their cell', async () => {
@@ -96,7 +107,7 @@ describe('LifecycleSidebar', () => {
     expect(item.textContent).toContain("reads 'x'");
     expect(sidebar.node.querySelector('.jp-lifecycle-diagnostics')!.textContent).toContain('1 error');
     item.click();
-    expect(calls).toEqual([['jump', 1, false]]);
+    expect(calls).toEqual([['jump', 1, 'replace']]);
   });
 
   it('shows an empty state without a notebook', () => {

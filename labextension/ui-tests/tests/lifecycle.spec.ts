@@ -152,6 +152,55 @@ test.describe('Lifecycle sidebar', () => {
     await page.screenshot({ path: path.join(SHOTS, 'lab.png') });
   });
 
+  test('a row click keeps command mode; Shift extends and Ctrl toggles the selection', async ({
+    page,
+    tmpPath
+  }) => {
+    const file = writeNotebook(tmpPath, 'clicks.ipynb', CELLS);
+    await openNotebook(page, tmpPath, 'clicks.ipynb');
+    await openSidebar(page);
+    const rows = group(page, 'setup').locator('.jp-lifecycle-row');
+    const notebookNode = page.locator('.jp-NotebookPanel:visible .jp-Notebook');
+
+    // start in edit mode in cell 0, as a user typing would be
+    await page.locator('.jp-Notebook .jp-Cell').nth(0).locator('.jp-InputArea-editor').click();
+    await expect(notebookNode).toHaveClass(/jp-mod-editMode/);
+
+    await rows.nth(3).click();
+    await expect(page.locator('.jp-Notebook .jp-Cell').nth(3)).toHaveClass(/jp-mod-active/);
+    await expect(notebookNode).toHaveClass(/jp-mod-commandMode/);
+    // the next single-key shortcut acts on cells: 'b' inserts a cell, the code is untouched
+    await page.keyboard.press('b');
+    await expect(page.locator('.jp-Notebook .jp-Cell')).toHaveCount(7);
+    await expect(page.locator('.jp-Notebook .jp-Cell').nth(3)).toContainText('doubled = [x * alpha');
+    await expect(page.locator('.jp-Notebook .jp-Cell').nth(3)).not.toContainText('bdoubled');
+    await page.keyboard.press('d');
+    await page.keyboard.press('d');
+    await expect(page.locator('.jp-Notebook .jp-Cell')).toHaveCount(6);
+
+    // Shift-click extends the selection from the active cell; a chip tags all of it
+    await rows.nth(0).click();
+    await rows.nth(2).click({ modifiers: ['Shift'] });
+    await expect(notebookNode).toHaveClass(/jp-mod-commandMode/);
+    await page.click(`${SIDEBAR} button[data-stage="ingest"]`);
+    await expect(group(page, 'ingest').locator('.jp-lifecycle-row')).toHaveCount(6);
+    // Ctrl-click toggles one cell into the selection
+    const ingest = group(page, 'ingest').locator('.jp-lifecycle-row');
+    await ingest.nth(3).click();
+    await ingest.nth(5).click({ modifiers: ['Control'] });
+    await page.click(`${SIDEBAR} button[data-stage="train"]`);
+    await page.notebook.save();
+    const tags = savedTags(file).map(t => (t ?? []).filter(x => x.startsWith('lifecycle:')));
+    expect(tags).toEqual([
+      ['lifecycle:ingest'],
+      ['lifecycle:ingest'],
+      ['lifecycle:ingest'],
+      ['lifecycle:train'],
+      [],
+      ['lifecycle:train']
+    ]);
+  });
+
   test('keyboard shortcut Alt+G T tags the active cell train', async ({ page, tmpPath }) => {
     const file = writeNotebook(tmpPath, 'shortcut.ipynb', CELLS);
     await openNotebook(page, tmpPath, 'shortcut.ipynb');
