@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .analysis.cache import AnalysisCache
 from .codegen import GeneratedFile, generate_package, package_name_for
+from .codegen.selfcheck import check_generated
 from .errors import Diagnostic
 from .graph import StageGraph, build_graph
 from .notebook import TaggedNotebook, read_notebook
@@ -85,6 +86,10 @@ def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel) -> C
     files, notes = generate_package(graph, package, store=cache, notebook_ref=notebook_ref)
     result.files = files
     result.diagnostics.extend(notes)
+    problems = check_generated(files, graph.notebook)
+    if problems:  # never hand over a package that cannot run: write nothing
+        result.diagnostics.extend(problems)
+        return result
     if dry_run:
         result.plan = plan_write(files, out)
         return result

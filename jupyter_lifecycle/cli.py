@@ -149,8 +149,8 @@ def stages(notebook, as_json, verbose):
         table.add_row(str(cell.index), escape(cell.id), shown, escape(cell.first_line[:70]))
     console = _console()
     console.print(table)
-    flow = Table(title="stages (pipeline order)", title_justify="left")
-    for column in ("stage", "cells", "inputs", "parameters", "outputs"):
+    flow = Table(title="steps (pipeline order = notebook order)", title_justify="left")
+    for column in ("step", "cells", "inputs", "parameters", "outputs"):
         flow.add_column(column, overflow="fold")
     for node in graph.stages:
         flow.add_row(node.name, ", ".join(str(c.index) for c in node.cells),

@@ -269,14 +269,14 @@ def test_resolvable_star_import_becomes_explicit(cwd):
 
 
 @pytest.mark.parametrize("source", ["m = 1", "m = sum([1, 2])"])
-def test_value_computed_by_a_later_stage_is_a_cycle(cwd, source):
-    cells = [(source, ["lifecycle:train"]), ("x = m + 1", ["lifecycle:prepare"])]
+def test_a_value_read_before_the_cell_that_computes_it_fails(cwd, source):
+    cells = [("x = m + 1", ["lifecycle:prepare"]), (source, ["lifecycle:train"])]
     result = convert_fails(cwd, cells, 1)
     errors = error_lines(result.stderr)
     assert len(errors) == 1, result.stderr
-    assert errors[0].startswith(where("nb.ipynb", 1, "c1", 1) + ":"), errors[0]
-    assert "cycle" in errors[0] or "runs later" in errors[0]
-    assert "'m'" in errors[0] and "'train'" in errors[0]
+    assert errors[0].startswith(where("nb.ipynb", 0, "c0", 1) + ":"), errors[0]
+    assert "read-before-definition" in errors[0] and "cell 1" in errors[0]
+    assert "'m'" in errors[0]
 
 
 def test_value_only_an_explore_cell_computes_fails(cwd):
@@ -491,7 +491,7 @@ def test_stages_shows_the_cells_and_stages_tables(cwd):
     result = run("stages", "nb.ipynb")
     check(result, 0)
     out = result.stdout
-    assert "nb.ipynb: cells" in out and "stages (pipeline order)" in out
+    assert "nb.ipynb: cells" in out and "steps (pipeline order = notebook order)" in out
     for text in ("c3", "prepare", "parameters", "alpha", "evaluate", "metrics", "validate",
                  "y = [v * alpha for v in x]"):
         assert text in out, text
@@ -546,11 +546,11 @@ def test_graph_formats(cwd, fmt, expected):
 
 
 def test_graph_of_a_notebook_with_errors_exits_1(cwd):
-    write_notebook(cwd / "nb.ipynb", [("m = sum([1, 2])", ["lifecycle:train"]),
-                                      ("x = m + 1", ["lifecycle:prepare"])])
+    write_notebook(cwd / "nb.ipynb", [("x = m + 1", ["lifecycle:prepare"]),
+                                      ("m = sum([1, 2])", ["lifecycle:train"])])
     result = run("graph", "nb.ipynb", "--format", "mermaid")
     check(result, 1)
-    assert error_lines(result.stderr)[0].startswith(where("nb.ipynb", 1, "c1", 1))
+    assert error_lines(result.stderr)[0].startswith(where("nb.ipynb", 0, "c0", 1))
 
 
 def test_unknown_graph_format_is_a_usage_error(cwd):

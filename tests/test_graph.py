@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from jupyter_lifecycle.graph import build_graph
 from jupyter_lifecycle.notebook import parse_notebook
 
@@ -48,18 +50,44 @@ def test_mutated_value_is_provided_by_the_latest_stage_that_touched_it():
     assert g.stage("deploy").providers == {"data": "prepare"}
 
 
-def test_stages_run_in_lifecycle_order_whatever_the_cell_order():
+def test_steps_follow_notebook_order_and_a_stage_that_cannot_merge_is_a_second_step():
     g = graph_of([("x = 1", ["lifecycle:ingest"]), ("y = x + 1", ["lifecycle:train"]),
                   ("z = x * 2", ["lifecycle:prepare"]), ("w = y + z", ["lifecycle:train"])])
-    assert [s.name for s in g.stages] == ["ingest", "prepare", "train"]
-    assert g.stage("train").providers == {"x": "ingest", "z": "prepare"}
+    assert [(s.name, s.stage) for s in g.stages] == [
+        ("ingest", "ingest"), ("train", "train"), ("prepare", "prepare"), ("train_2", "train")]
+    assert g.stage("train_2").providers == {"y": "train", "z": "prepare"}
+    assert "stage-order" in codes(g, "info")
 
 
-def test_value_from_a_later_stage_is_a_cycle_error():
+def test_a_later_run_of_a_stage_merges_when_it_changes_no_read():
+    g = graph_of([("x = 1", ["lifecycle:ingest"]), ("y = x + 1", ["lifecycle:train"]),
+                  ("z = x * 2", ["lifecycle:prepare"]), ("w = y * 3", ["lifecycle:train"]),
+                  ("metrics = {'s': w + z}", ["lifecycle:evaluate"])])
+    assert [(s.name, [c.index for c in s.cells]) for s in g.stages] == [
+        ("ingest", [0]), ("train", [1, 3]), ("prepare", [2]), ("evaluate", [4])]
+
+
+@pytest.mark.parametrize("later", ["m = x + 100", "metrics = {}", "m += [1]", "m.append(1)"])
+def test_a_run_that_rebinds_or_reads_what_lies_between_stays_a_separate_step(later):
+    g = graph_of([("x = 1\nm = [x]", ["lifecycle:ingest"]), ("m = [x + 1]", ["lifecycle:train"]),
+                  ("metrics = {'m': m[0]}", ["lifecycle:evaluate"]), (later, ["lifecycle:train"])])
+    assert [s.name for s in g.stages] == ["ingest", "train", "evaluate", "train_2"]
+    assert g.stage("evaluate").providers == {"m": "train"}
+
+
+def test_a_value_an_earlier_stage_computes_later_in_the_notebook_flows_forward():
+    # a train cell before a prepare cell: notebook order, no cycle
     g = graph_of([("m = 1", ["lifecycle:train"]), ("x = m + 1", ["lifecycle:prepare"])])
-    assert codes(g) == ["cycle"]
+    assert g.errors == ()
+    assert [s.name for s in g.stages] == ["train", "prepare"]
+    assert g.stage("prepare").providers == {"m": "train"}
+
+
+def test_reading_a_value_before_the_cell_that_computes_it_is_an_error():
+    g = graph_of([("x = m + 1", ["lifecycle:prepare"]), ("m = 1", ["lifecycle:train"])])
+    assert codes(g) == ["read-before-definition"]
     (d,) = g.errors
-    assert d.location.cell_index == 1 and d.location.line == 1 and "'m'" in d.message
+    assert d.location.cell_index == 0 and d.location.line == 1 and "'m'" in d.message
 
 
 def test_value_only_explore_computes_is_an_error_but_definitions_move():

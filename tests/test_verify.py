@@ -66,3 +66,27 @@ def test_a_broken_conversion_is_caught_at_the_stage_that_differs(tmp_path, monke
     assert statuses[("prepare", "X_train")] == "match"  # stages before the break still agree
     assert statuses[("train", "model")] == "mismatch"
     assert report["parameters"] == {"n_estimators": 10}
+
+
+@pytest.mark.e2e
+def test_interleaved_stages_are_verified_step_by_step(tmp_path, monkeypatch):
+    """Each step is fingerprinted after its own last cell, so the first train step's m (2) is
+    compared with the notebook's m right after that cell, not after the later train cell."""
+    from conftest import write_notebook
+
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    nb = write_notebook(tmp_path / "inter.ipynb", [
+        ("x = 1", ["lifecycle:ingest"]), ("m = x + 1", ["lifecycle:train"]),
+        ("metrics = {'m': m}", ["lifecycle:evaluate"]), ("m = x + 100\nfinal = m", ["lifecycle:train"]),
+    ])
+    result = verify(nb)
+    assert result.notebook_error is None and result.pipeline_error is None
+    compared = {(v.stage, v.name): v.status for v in result.comparison.values}
+    assert compared[("train", "m")] == "match" and compared[("train_2", "final")] == "match"
+    assert result.ok
+    # a pipeline whose first train step computes the later value is caught at that step
+    package = convert(nb, tmp_path / "pkg").out_dir
+    train = package / "src" / "inter_pipeline" / "stages" / "train.py"
+    train.write_text(train.read_text().replace("m = x + 1", "m = x + 100"))
+    wrong = verify(nb, package_dir=package)
+    assert not wrong.ok and wrong.comparison.first_mismatch == "train"

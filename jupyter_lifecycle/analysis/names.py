@@ -58,6 +58,9 @@ class StatementNames:
                                       # relative imports are left out
     compound: bool = False            # for/while/if/try/with/match/def/class: it has a body, so
                                       # a name it both reads and binds may be loop-carried
+    earlier_reads: tuple[str, ...] = ()  # names read that an EARLIER statement of the cell binds
+                                      # (so not in reads): the graph needs them when it moves
+                                      # that statement (an import, a def, a constant) elsewhere
 
 
 def analyze_names(module: cst.Module) -> tuple[StatementNames, ...]:
@@ -101,6 +104,8 @@ def analyze_names(module: cst.Module) -> tuple[StatementNames, ...]:
                 star_imports=tuple(top.star_imports),
                 imported_modules=tuple(top.imported_modules),
                 compound=isinstance(statement, cst.BaseCompoundStatement),
+                earlier_reads=tuple(n for n in top.bound_reads
+                                    if before is not None and n in before and n not in reads),
             )
             if top.bound is None:  # the rest of the cell is unreachable (top-level raise, ...)
                 top.bound = before if before is not None else set()

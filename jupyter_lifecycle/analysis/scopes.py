@@ -18,7 +18,7 @@ from __future__ import annotations
 
 class _ModuleScope:
     __slots__ = ("bound", "loops", "reads", "defines", "mutates", "global_reads", "late_reads",
-                 "star_imports", "imported_modules")
+                 "star_imports", "imported_modules", "bound_reads")
 
     def __init__(self) -> None:
         self.bound: set[str] | None = set()
@@ -31,6 +31,7 @@ class _ModuleScope:
         self.mutates: dict[str, None] = {}
         self.global_reads: dict[str, None] = {}
         self.late_reads: dict[str, None] = {}  # global_reads not bound where the function is made
+        self.bound_reads: dict[str, None] = {}  # reads of names bound when read (not in reads)
         self.star_imports: dict[str, None] = {}
         self.imported_modules: dict[str, None] = {}
         self.loops = []
@@ -39,6 +40,8 @@ class _ModuleScope:
         bound = self.bound
         if bound is None or name not in bound:
             self.reads[name] = None
+        else:
+            self.bound_reads[name] = None
 
     def bind(self, name: str) -> None:
         self.defines[name] = None
@@ -57,6 +60,8 @@ class _ModuleScope:
         bound = self.bound
         if bound is None or name not in bound:
             self.late_reads[name] = None
+        else:
+            self.bound_reads[name] = None
 
     def declare(self, names, is_global: bool) -> None:
         pass  # `global x` at module level is a no-op; `nonlocal` there is a syntax error

@@ -42,7 +42,8 @@ class Config:
     run_id: str | None
     store: str
     root: str
-    boundaries: dict[str, list[str]] = field(default_factory=dict)
+    boundaries: dict[str, list[str]] = field(default_factory=dict)  # step → names to fingerprint
+    boundary_cells: dict[str, str] = field(default_factory=dict)  # step → the cell ending it
     output: str | None = None
     notes: list[str] = field(default_factory=list)  # configuration problems, kept in the record
 
@@ -83,21 +84,32 @@ def _resolve_notebook(value: str | None, cwd: str) -> str | None:
     return os.path.abspath(path)
 
 
-def _boundaries(text: str | None, notes: list[str]) -> dict[str, list[str]]:
+def _boundaries(text: str | None, notes: list[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """{step: [names]} (fingerprinted after the stage's last cell) or {step: {"after": cell id,
+    "names": [names]}} (after that cell: a stage may have several steps)."""
     if not text:
-        return {}
+        return {}, {}
     try:
         value = json.loads(text)
     except ValueError as exc:
         notes.append(f"{ENV_BOUNDARIES} is not valid JSON ({exc}); no fingerprints are taken")
-        return {}
-    if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, list) and all(isinstance(n, str) for n in v)
-            for k, v in value.items()):
-        notes.append(f"{ENV_BOUNDARIES} must be a JSON object {{stage: [names]}}; "
-                     "no fingerprints are taken")
-        return {}
-    return {stage: list(names) for stage, names in value.items()}
+        return {}, {}
+    names: dict[str, list[str]] = {}
+    cells: dict[str, str] = {}
+    ok = isinstance(value, dict)
+    for step, spec in (value.items() if ok else ()):
+        if isinstance(spec, dict) and isinstance(spec.get("after"), str):
+            cells[step] = spec["after"]
+            spec = spec.get("names")
+        if not (isinstance(step, str) and isinstance(spec, list) and all(isinstance(n, str) for n in spec)):
+            ok = False
+            break
+        names[step] = list(spec)
+    if not ok:
+        notes.append(f"{ENV_BOUNDARIES} must be a JSON object {{step: [names]}} or "
+                     "{step: {after: cell id, names: [names]}}; no fingerprints are taken")
+        return {}, {}
+    return names, cells
 
 
 def from_env(environ=None, *, user_ns=None, cwd: str | None = None,
@@ -118,6 +130,7 @@ def from_env(environ=None, *, user_ns=None, cwd: str | None = None,
     store = environ.get(ENV_STORE)
     store = os.path.abspath(store) if store else str(default_store(root))
     output = environ.get(ENV_OUTPUT) or None
+    boundary_names, boundary_cells = _boundaries(environ.get(ENV_BOUNDARIES), notes)
     return Config(notebook=notebook, kind=kind, run_id=environ.get(ENV_RUN_ID) or None,
-                  store=store, root=str(root), boundaries=_boundaries(environ.get(ENV_BOUNDARIES), notes),
+                  store=store, root=str(root), boundaries=boundary_names, boundary_cells=boundary_cells,
                   output=os.path.abspath(output) if output else None, notes=notes)

@@ -164,7 +164,7 @@ class Recorder:
             if last_eval:
                 special[last_eval] = special.get(last_eval, 0) | _EVALUATE
             for stage in self.config.boundaries:
-                cell_id = layout.last_of_stage.get(stage)
+                cell_id = self.config.boundary_cells.get(stage) or layout.last_of_stage.get(stage)
                 if cell_id:
                     special[cell_id] = special.get(cell_id, 0) | _BOUNDARY
                     boundary_stage[cell_id] = stage
@@ -425,7 +425,9 @@ def start(notebook=None, kind: str = "pipeline", run_id: str | None = None, stor
     environ[_config.ENV_KIND] = kind
     config = _config.from_env(environ, default_kind="pipeline")
     if boundaries is not None:
-        config.boundaries = {k: list(v) for k, v in boundaries.items()}
+        config.boundaries = {k: list(v["names"] if isinstance(v, dict) else v)
+                             for k, v in boundaries.items()}
+        config.boundary_cells = {k: v["after"] for k, v in boundaries.items() if isinstance(v, dict)}
     recorder = Recorder(config)
     recorder.install()
     _CURRENT = recorder

@@ -37,7 +37,7 @@ def generate_package(graph: StageGraph, package: str, store: TextStore | None = 
     for node in graph.stages:
         key = fingerprint(graph, "stage", node.name, node.kind, node.inputs, node.params,
                           node.outputs, [definition_part(defs.get(u)) for u in node.uses],
-                          graph.notebook.table[node.name].description,
+                          graph.notebook.table[node.stage].description,
                           [(cell_part(b.cell), [n.index for n in b.names]) for b in node.blocks])
         src.append(cached(store, key, lambda node=node: stage_module(graph, node, store)))
     files = [GeneratedFile(f"src/{package}/{f.path}", f.text, f.provenance) for f in src]

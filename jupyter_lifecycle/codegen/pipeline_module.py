@@ -100,6 +100,6 @@ def pipeline_module(graph: StageGraph, package: str, notebook_ref: str | None = 
     run_def = run_def.with_changes(body=run_def.body.with_changes(body=body),
                                    leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
     constants = [constants[0].with_changes(leading_lines=[cst.EmptyLine()]), *constants[1:]]
-    mod = module(graph, f"The pipeline of {notebook_name(graph)}: stages in lifecycle order with "
+    mod = module(graph, f"The pipeline of {notebook_name(graph)}: steps in notebook order with "
                         "explicit dataflow.", [*imports, *constants, run_def])
     return GeneratedFile("pipeline.py", render(mod), "stage graph")

@@ -57,7 +57,7 @@ def stage_module(graph: StageGraph, node: StageNode, store: TextStore | None = N
     imports = imports_for(graph, node.uses, "..helpers")
     if node.kind == "gate":
         imports.append(from_import("..errors", ["ValidationFailed"]))
-    mod = module(graph, f"Stage `{node.name}`: {graph.notebook.table[node.name].description}.",
+    mod = module(graph, f"Stage `{node.name}`: {graph.notebook.table[node.stage].description}.",
                  [*imports, stage_function(graph, node)])
     marker = f"    {_CELLS}\n"
     text = render(mod)

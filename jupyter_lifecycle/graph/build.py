@@ -1,7 +1,8 @@
 """Build the StageGraph from a TaggedNotebook and its per-cell analyses.
 
-Stages run in lifecycle order (the stage table's order); within a stage, cells run in notebook
-order. A stage's inputs are the names it reads before binding them that an earlier stage binds or
+Steps run in notebook order: consecutive cells of one stage form a step, and a later run of the
+same stage joins it only when that changes no read's reaching definition (``_steps``). A step's
+inputs are the names it reads before binding them that an earlier stage binds or
 mutates (the latest such stage provides them); its outputs are what later stages, gates, tests or
 the run's results need. Definitions (imports, functions, classes, literal constants) are not data:
 they move into the package wherever they stand, except in ``skip`` cells.
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
+from dataclasses import replace
 
 from ..analysis.cache import AnalysisCache, analyze_sources
 from ..analysis.cell import CellAnalysis
 from ..analysis.imports import ImportSpec, star_exports
 from ..errors import Diagnostic, Location, Severity
 from ..notebook import Cell, TaggedNotebook
-from .model import Block, Definition, StageGraph, StageNode, TestNode
+from .model import Block, Definition, Source, StageGraph, StageNode, TestNode
 from .params import read_parameters
 
 BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "get_ipython"}
@@ -195,11 +197,44 @@ class _Builder:
         self.definitions[definition.name] = definition
 
     # -- dataflow ------------------------------------------------------------------------
-    def _stage_cells(self) -> dict[str, list[Cell]]:
-        by_stage: dict[str, list[Cell]] = defaultdict(list)
+    def _steps(self) -> list[tuple[str, list[Cell]]]:
+        """(stage, cells) per step: maximal runs of consecutive exported cells of one stage, in
+        notebook order; a later run joins the previous step of its stage only when it commutes
+        with every step in between (neither reads nor rebinds what the other binds), so the merge
+        changes no read's reaching definition."""
+        runs: list[tuple[str, list[Cell]]] = []
         for cell in self.exported_cells():
-            by_stage[cell.stage].append(cell)
-        return by_stage
+            if runs and runs[-1][0] == cell.stage:
+                runs[-1][1].append(cell)
+            else:
+                runs.append((cell.stage, [cell]))
+        steps: list[tuple[str, list[Cell]]] = []
+        for stage, cells in runs:
+            target = next((i for i in range(len(steps) - 1, -1, -1) if steps[i][0] == stage), None)
+            if target is not None and all(self._commute(cells, between)
+                                          for _, between in steps[target + 1:]):
+                steps[target][1].extend(cells)
+            else:
+                steps.append((stage, list(cells)))
+        return steps
+
+    def _effects(self, cells: list[Cell]) -> tuple[set[str], set[str]]:
+        """(reads, writes) of data names over cells' exported statements; definitions excluded."""
+        reads: set[str] = set()
+        writes: set[str] = set()
+        for cell in cells:
+            for names in self.analyses[cell.id].kept_names():
+                if self._is_definition(names):
+                    continue
+                reads.update(names.reads, names.earlier_reads, names.mutates)
+                writes.update(names.defines)
+                writes.update(names.mutates)
+        return reads - set(self.definitions), writes - set(self.definitions)
+
+    def _commute(self, moved: list[Cell], between: list[Cell]) -> bool:
+        moved_reads, moved_writes = self._effects(moved)
+        reads, writes = self._effects(between)
+        return not (moved_writes & (reads | writes)) and not (writes & moved_reads)
 
     def _blocks(self, cells: list[Cell], keep_definitions: bool = False) -> list[Block]:
         blocks = []
@@ -216,24 +251,28 @@ class _Builder:
         return names.kind == "constant" and names.defines[0] in self.definitions
 
     def _dataflow(self) -> list[StageNode]:
-        by_stage = self._stage_cells()
-        order = [name for name in self.table.names if name in by_stage]
         self.candidates: dict[str, set[str]] = {}
         self.stage_order = {}
         nodes: list[StageNode] = []
-        for name in order:
-            blocks = self._blocks(by_stage[name])
+        seen: dict[str, int] = defaultdict(int)
+        for stage, cells in self._steps():
+            blocks = self._blocks(cells)
             if not blocks:
                 continue
+            seen[stage] += 1
+            name = stage if seen[stage] == 1 else f"{stage}_{seen[stage]}"
+            while name in self.table.names and name != stage:  # a custom stage named like a step
+                seen[stage] += 1
+                name = f"{stage}_{seen[stage]}"
             self.stage_order[name] = len(self.stage_order)
             inputs, params, uses, providers = [], [], set(), {}
             for read, source in self._sources(blocks, list(self.candidates.items()), name):
-                if source == "definition":
+                if source.kind == "definition":
                     uses.add(read)
-                elif source == "param":
+                elif source.kind == "param":
                     params.append(read)
-                elif source is not None:
-                    providers[read] = source
+                elif source.kind == "step":
+                    providers[read] = source.step
                     inputs.append(read)
             produced = set()
             for block in blocks:
@@ -241,9 +280,22 @@ class _Builder:
                     produced.update(names.defines)
                     produced.update(m for m in names.mutates if m not in self.definitions)
             self.candidates[name] = produced
-            nodes.append(StageNode(name, self.table[name].kind, tuple(blocks), tuple(inputs),
-                                   tuple(params), (), tuple(sorted(uses)), providers))
+            nodes.append(StageNode(name, self.table[stage].kind, tuple(blocks), tuple(inputs),
+                                   tuple(params), (), tuple(sorted(uses)), providers, stage=stage))
+        self._warn_out_of_lifecycle_order(nodes)
         return nodes
+
+    def _warn_out_of_lifecycle_order(self, nodes: list[StageNode]) -> None:
+        rank = {name: i for i, name in enumerate(self.table.names)}
+        highest: StageNode | None = None
+        for node in nodes:
+            if highest is not None and rank[node.stage] < rank[highest.stage]:
+                self.diag(Severity.INFO, "stage-order",
+                          f"step {node.name!r} ({node.stage}) comes after {highest.name!r} "
+                          f"({highest.stage}) in the notebook; the pipeline keeps notebook order",
+                          node.cells[0], 1)
+            elif highest is None or rank[node.stage] > rank[highest.stage]:
+                highest = node
 
     def _sources(self, blocks: list[Block], earlier, stage: str | None, calls_defs: bool = False):
         """Each name the blocks read before binding it, once, with where it comes from.
@@ -255,7 +307,7 @@ class _Builder:
         for block in blocks:
             for names in block.names:
                 line = names.line + block.line_offset
-                for read in (*names.reads, *names.mutates):
+                for read in (*names.reads, *names.earlier_reads, *names.mutates):
                     if read in bound:
                         continue
                     bound.add(read)
@@ -285,31 +337,25 @@ class _Builder:
                   "provides it: treated as assigned before its first read (as the notebook ran)",
                   cell, line)
 
-    def _resolve(self, read: str, earlier, cell: Cell, line: int, stage: str | None) -> str | None:
-        """Where a read name comes from: a stage name, "param", "definition", or None (reported)."""
-        for stage_name, produced in reversed(earlier):
+    def _resolve(self, read: str, earlier, cell: Cell, line: int, stage: str | None) -> Source:
+        """Where a read name comes from; a missing one is reported."""
+        for step_name, produced in reversed(earlier):
             if read in produced:
-                return stage_name
+                return Source.of_step(step_name)
         if read in self.params:
-            return "param"
+            return Source("param")
         if read in self.definitions:
-            return "definition"
+            return Source("definition")
         if read in BUILTINS:
-            return None
-        where = f"stage {stage!r}" if stage else "this test"
+            return Source("builtin")
+        where = f"step {stage!r}" if stage else "this test"
         later_binders = [c for c in self.data_cells.get(read, ()) if self.table[c.stage].exported]
-        if later_binders and later_binders[0].stage == stage:
-            binder = later_binders[0]
-            self.diag(Severity.ERROR, "read-before-definition",
-                      f"{where} reads {read!r} before cell {binder.index} computes it", cell, line)
-            return None
         if later_binders:
             binder = later_binders[0]
-            self.diag(Severity.ERROR, "cycle",
-                      f"{where} reads {read!r}, which stage {binder.stage!r} (cell {binder.index}) "
-                      f"computes, but {binder.stage!r} runs later in the pipeline; retag the cells "
-                      "so values flow forward", cell, line)
-            return None
+            self.diag(Severity.ERROR, "read-before-definition",
+                      f"{where} reads {read!r} before cell {binder.index} computes it: run top "
+                      "to bottom, the notebook fails here too", cell, line)
+            return Source("missing")
         binders = self.data_cells.get(read, [])
         if binders:
             binder = binders[0]
@@ -317,15 +363,15 @@ class _Builder:
                       f"{where} reads {read!r}, which only the {binder.stage!r} cell {binder.index} "
                       "computes; explore cells are not exported — move that code to an exported "
                       "stage", cell, line)
-            return None
+            return Source("missing")
         if self._bound_in_skip_or_test(read):
             self.diag(Severity.ERROR, "notebook-only-value",
                       f"{where} reads {read!r}, which only a skip or test cell defines", cell, line)
-            return None
+            return Source("missing")
         if not self.unparsed:  # a cell that did not parse may define it: report that cell only
             self.diag(Severity.ERROR, "undefined-name",
                       f"{where} reads {read!r}, which no cell defines", cell, line)
-        return None
+        return Source("missing")
 
     def _bound_in_skip_or_test(self, name: str) -> bool:
         for cell in self.nb.code_cells:
@@ -342,14 +388,14 @@ class _Builder:
         for block in self._blocks(test_cells, keep_definitions=True):
             reads, params, uses, until = [], [], set(), None
             for read, source in self._sources([block], earlier, None, calls_defs=True):
-                if source == "definition":
+                if source.kind == "definition":
                     uses.add(read)
-                elif source == "param":
+                elif source.kind == "param":
                     params.append(read)
-                elif source is not None:
+                elif source.kind == "step":
                     reads.append(read)
-                    if until is None or self.stage_order[source] > self.stage_order[until]:
-                        until = source
+                    if until is None or self.stage_order[source.step] > self.stage_order[until]:
+                        until = source.step
             tests.append(TestNode(block, tuple(reads), tuple(params), tuple(sorted(uses)), until))
         return tests
 
@@ -372,13 +418,19 @@ class _Builder:
                     if value in self.candidates[stage_name]:
                         need(stage_name, value)
                         break
+        if stages:  # what a user looks for after the notebook: all that its last step binds
+            last = stages[-1]
+            for block in last.blocks:
+                for names in block.names:
+                    for value in names.defines:
+                        if value not in self.definitions and not value.startswith("_"):
+                            need(last.name, value)
         for result in self.result_names:
             for node in reversed(stages):
                 if result in self.candidates[node.name]:
                     need(node.name, result)
                     break
-        return [StageNode(n.name, n.kind, n.blocks, n.inputs, n.params, tuple(outputs[n.name]),
-                          n.uses, n.providers) for n in stages]
+        return [replace(n, outputs=tuple(outputs[n.name])) for n in stages]
 
     def _helper_closure(self, stages: list[StageNode], tests: list[TestNode]) -> tuple[str, ...]:
         """Definitions the package needs, following what functions read as globals."""

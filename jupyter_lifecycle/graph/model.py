@@ -62,7 +62,22 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a name a step reads comes from."""
+
+    kind: str  # step | param | definition | builtin | missing (reported as a diagnostic)
+    step: str | None = None  # for kind "step": the step that provides it
+
+    @classmethod
+    def of_step(cls, step: str) -> "Source":
+        return cls("step", step)
+
+
+@dataclass(frozen=True)
 class StageNode:
+    """One step of the pipeline: consecutive cells of one stage, in notebook order. The first
+    step of a stage is named after it; a later one that could not merge is ``<stage>_2``..."""
+
     name: str
     kind: str  # pipeline | gate
     blocks: tuple[Block, ...]
@@ -70,7 +85,12 @@ class StageNode:
     params: tuple[str, ...]  # parameters read
     outputs: tuple[str, ...]  # values later stages, gates, tests or results need
     uses: tuple[str, ...]  # definitions (imports, helpers, constants) referenced
-    providers: dict[str, str] = field(default_factory=dict, compare=False)  # input → stage
+    providers: dict[str, str] = field(default_factory=dict, compare=False)  # input → step
+    stage: str = ""  # the lifecycle stage of its cells ("" for a hand-built node: its name)
+
+    def __post_init__(self) -> None:
+        if not self.stage:
+            object.__setattr__(self, "stage", self.name)
 
     @property
     def cells(self) -> tuple[Cell, ...]:

@@ -62,7 +62,7 @@ def render_dot(graph: StageGraph) -> str:
         lines.append('  parameters [shape=parallelogram];')
     for node in graph.stages:
         shape = "hexagon" if node.kind == "gate" else "box"
-        colour = graph.notebook.table[node.name].color
+        colour = graph.notebook.table[node.stage].color
         lines.append(f'  "{node.name}" [shape={shape}, color="{colour}"];')
     for src, dst, label in _edges(graph):
         lines.append(f'  "{src}" -> "{dst}" [label="{label}"];')
@@ -85,7 +85,7 @@ def graph_to_dict(graph: StageGraph) -> dict:
         "parameters": [{"name": p.name, "type": p.type_name, "default": p.value_code}
                        for p in graph.params],
         "stages": [
-            {"name": n.name, "kind": n.kind, "cells": [c.id for c in n.cells],
+            {"name": n.name, "stage": n.stage, "kind": n.kind, "cells": [c.id for c in n.cells],
              "inputs": list(n.inputs), "params": list(n.params), "outputs": list(n.outputs),
              "providers": dict(n.providers), "uses": list(n.uses)}
             for n in graph.stages

@@ -57,12 +57,13 @@ def _read(notebook: Path) -> dict:
     return nb
 
 
-def stage_boundaries(notebook: Path) -> dict[str, list[str]]:
-    """{stage: outputs} from the stage graph, for fingerprints (``nb2pipe run --fingerprint``)."""
+def stage_boundaries(notebook: Path) -> dict[str, dict]:
+    """{step: {after: last cell id, names: outputs}} from the stage graph, for fingerprints (``nb2pipe run --fingerprint``)."""
     from ..api import load_graph
 
     graph = load_graph(notebook)
-    return {node.name: list(node.outputs) for node in graph.stages if node.outputs}
+    return {node.name: {"after": node.cells[-1].id, "names": list(node.outputs)}
+            for node in graph.stages if node.outputs}
 
 
 def fallback_record(nb: dict, notebook: Path, run_id: str, started: float, params: dict, output: Path,

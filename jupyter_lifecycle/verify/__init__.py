@@ -102,6 +102,11 @@ def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdi
     return {"record": record, "error": error}
 
 
+def step_boundaries(graph) -> dict[str, dict]:
+    """{step: {"after": its last cell's id, "names": its outputs}}: where the kernel fingerprints."""
+    return {node.name: {"after": node.cells[-1].id, "names": list(node.outputs)} for node in graph.stages}
+
+
 def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir: str | Path | None = None,
            kernel: str = "python3") -> VerifyResult:
     from ..api import convert, load_graph
@@ -111,7 +116,7 @@ def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir:
     graph = load_graph(notebook)
     if graph.errors:
         raise DiagnosticsFailed(list(graph.diagnostics))
-    boundaries = {node.name: list(node.outputs) for node in graph.stages}
+    boundaries = step_boundaries(graph)
     with tempfile.TemporaryDirectory(prefix="nb2pipe-verify-") as tmp:
         tmp = Path(tmp)
         if package_dir is None:
@@ -125,11 +130,12 @@ def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir:
         pipe = run_pipeline_side(package_path, package, parameters, tmp / "pipeline")
         nb = run_notebook_side(notebook, parameters, boundaries, tmp / "notebook", kernel)
     record = nb["record"]
-    comparison = compare(boundaries, record.get("fingerprints") or {}, pipe.get("stages") or {},
+    names = {step: spec["names"] for step, spec in boundaries.items()}
+    comparison = compare(names, record.get("fingerprints") or {}, pipe.get("stages") or {},
                          record.get("metrics"), pipe.get("metrics"))
     notebook_error = nb["error"]
     if notebook_error is None and not record:
         notebook_error = "the notebook run left no run record (is the capture extension installed?)"
-    return VerifyResult(str(notebook), package_path, parameters, boundaries, comparison,
+    return VerifyResult(str(notebook), package_path, parameters, names, comparison,
                         notebook_error=notebook_error, pipeline_error=pipe.get("error"),
                         run_id=record.get("run_id"))

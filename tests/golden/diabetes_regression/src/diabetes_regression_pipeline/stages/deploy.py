@@ -10,7 +10,7 @@ def deploy(model, features, scaler_stats, df, numeric, model_path):
     """Stage `deploy` of diabetes_regression.ipynb (cells 24, 25).
 
     Inputs: model, features, scaler_stats, df, numeric, model_path.
-    Returns: df.
+    Returns: df, bundle, loaded, sample.
     """
     # diabetes_regression.ipynb · cell 24 (id deploy-save) · stage deploy
     bundle = {"model": model, "features": features, "scaler_stats": scaler_stats}
@@ -20,4 +20,4 @@ def deploy(model, features, scaler_stats, df, numeric, model_path):
     sample, _ = standardize(df.head(3), numeric, loaded["scaler_stats"])
     loaded["model"].predict(sample[loaded["features"]]).round(1)
 
-    return df
+    return df, bundle, loaded, sample

@@ -8,7 +8,7 @@ def monitor(df, kmeans, scaler, random_state, drift_threshold, n_clusters):
     """Stage `monitor` of wine_clustering.ipynb (cells 22, 23).
 
     Inputs: df, kmeans, scaler, random_state, drift_threshold, n_clusters.
-    Returns: drift_score, drift_detected, cluster_shift.
+    Returns: drift_score, drift_detected, cluster_shift, rng, order, reference, current, mean_shift, share_ref, share_cur, monitoring.
     """
     # wine_clustering.ipynb · cell 22 (id monitor-drift) · stage monitor
     rng = np.random.default_rng(random_state)
@@ -25,4 +25,4 @@ def monitor(df, kmeans, scaler, random_state, drift_threshold, n_clusters):
     cluster_shift = float(np.abs(share_ref - share_cur).max())
     monitoring = {"drift_score": drift_score, "drift_detected": bool(drift_detected), "cluster_shift": cluster_shift}
 
-    return drift_score, drift_detected, cluster_shift
+    return drift_score, drift_detected, cluster_shift, rng, order, reference, current, mean_shift, share_ref, share_cur, monitoring
