@@ -72,6 +72,27 @@ def test_pip_install_is_removed_with_a_note():
     assert code_of(a).strip() == "import numpy"
 
 
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("line", [
+    "!pip install -q scikit-learn==1.5 pandas", "!pip3 install --upgrade xgboost",
+    "! python -m pip install lightgbm", "!conda install -y -c conda-forge shap",
+    "!sudo pip install seaborn", "!pip install a && pip install b", "!uv pip install polars",
+])
+def test_shell_installs_are_removed_like_pip_magics(line):
+    a = analyze_source(f"{line}\nimport numpy\n")
+    assert [m.action for m in a.magics] == ["install-removed"]
+    code = code_of(a)
+    assert code.strip() == "import numpy" and "subprocess" not in code
+
+
+@pytest.mark.parametrize("line", ["!pip list", "!pip install x && python train.py", "!pip-compile"])
+def test_other_shell_commands_stay_shell_commands(line):
+    a = analyze_source(f"{line}\n")
+    assert [m.action for m in a.magics] == ["shell"]
+
+
 def test_help_syntax_is_removed():
     a = analyze_source("df?\nx = 1\n")
     assert code_of(a).strip() == "x = 1"

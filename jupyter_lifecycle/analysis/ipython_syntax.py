@@ -129,6 +129,18 @@ def _getoutput_expression(command: str) -> cst.BaseExpression:
     return cst.Call(cst.Attribute(stdout, cst.Name("splitlines")))
 
 
+_INSTALL_COMMAND = re.compile(
+    r"^\s*(?:sudo\s+)?(?:(?:\S*/)?python[\d.]*\s+-m\s+)?(?:pip[\d.]*|conda|mamba|micromamba|uv\s+pip)"
+    r"\s+install\b")
+
+
+def _is_install(command: str) -> bool:
+    """``!pip install …``, ``!python -m pip install …``, ``!conda install …``; a line that also
+    runs something else (``!pip install x && python train.py``) stays a shell command."""
+    parts = [part for part in re.split(r"&&|;", command) if part.strip()]
+    return bool(parts) and all(_INSTALL_COMMAND.match(part) for part in parts)
+
+
 class MagicRewriter(cst.CSTTransformer):
     """Rewrites IPython calls into exportable Python, recording a MagicUse for each.
 
@@ -180,6 +192,11 @@ class MagicRewriter(cst.CSTTransformer):
         if call is None:
             return updated
         method, args = call
+        if method == "system" and _is_install(args[0]):
+            self._record(original, "!", "install-removed",
+                         f"`!{args[0]}` removed: the generated pyproject.toml pins dependencies "
+                         "(an install on every run would also fail offline)")
+            return self._remove(updated)
         if method == "system":
             self.needs_subprocess = True
             self._record(original, "!", "shell", f"shell command `!{args[0]}` exported as subprocess.run")
