@@ -79,6 +79,7 @@ import pytest  # noqa: E402
     "!pip install -q scikit-learn==1.5 pandas", "!pip3 install --upgrade xgboost",
     "! python -m pip install lightgbm", "!conda install -y -c conda-forge shap",
     "!sudo pip install seaborn", "!pip install a && pip install b", "!uv pip install polars",
+    "!{sys.executable} -m pip install joblib",
 ])
 def test_shell_installs_are_removed_like_pip_magics(line):
     a = analyze_source(f"{line}\nimport numpy\n")

@@ -130,7 +130,7 @@ def _getoutput_expression(command: str) -> cst.BaseExpression:
 
 
 _INSTALL_COMMAND = re.compile(
-    r"^\s*(?:sudo\s+)?(?:(?:\S*/)?python[\d.]*\s+-m\s+)?(?:pip[\d.]*|conda|mamba|micromamba|uv\s+pip)"
+    r"^\s*(?:sudo\s+)?(?:(?:\{[^}]+\}|(?:\S*/)?python[\d.]*)\s+-m\s+)?(?:pip[\d.]*|conda|mamba|micromamba|uv\s+pip)"
     r"\s+install\b")
 
 
