@@ -33,6 +33,17 @@ def make_notebook(cells, *, language="python", minor=5) -> dict:
     return nb
 
 
+def copied_sample(tmp_path: Path, name: str) -> Path:
+    """A sample notebook copied into ``tmp_path``: runs of it (verify, the generated tests) run
+    in the notebook's folder, and must not write model files into the source tree."""
+    import shutil
+
+    target = tmp_path / "samples" / f"{name}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SAMPLES / f"{name}.ipynb", target)
+    return target
+
+
 def write_notebook(path: Path, cells, **kwargs) -> Path:
     path.write_text(json.dumps(make_notebook(cells, **kwargs), indent=1, sort_keys=True) + "\n",
                     encoding="utf-8")

@@ -14,7 +14,10 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import os
 import re
+import subprocess
+import sys
 import traceback
 from pathlib import Path
 
@@ -305,21 +308,38 @@ def test_unknown_stage_tag_fails_naming_the_cell(cwd):
     assert "lifecycle:trian" in errors[0] and "train" in errors[0]
 
 
-@pytest.mark.parametrize("global_cell, what", [
-    (("data = len('abc')", ["lifecycle:ingest"]), "notebook global 'data'"),
-    (("data = 0.5", ["parameters"]), "parameter 'data'"),
+@pytest.mark.parametrize("global_cell", [
+    ("raw = [1, 2, 3]\ndata = max(raw)", ["lifecycle:ingest"]), ("data = 3", ["parameters"]),
 ])
-def test_function_reading_a_data_global_fails(cwd, global_cell, what):
+def test_function_reading_a_data_global_gets_it_as_a_keyword_argument(cwd, global_cell):
     cells = [
         ("import math\n\ndef f():\n    return data * 2", ["lifecycle:setup"]),
         global_cell,
-        ("res = f()", ["lifecycle:prepare"]),
+        ("res = f()\nmetrics = {'res': res}", ["lifecycle:prepare"]),
+    ]
+    write_notebook(cwd / "nb.ipynb", cells)
+    check(run("convert", "nb.ipynb", "-o", "out"), 0)
+    helpers = (cwd / "out" / "src" / "nb_pipeline" / "helpers.py").read_text()
+    assert "def f(*, data):" in helpers
+    stage = (cwd / "out" / "src" / "nb_pipeline" / "stages" / "prepare.py").read_text()
+    assert "res = f(data=data)" in stage
+    done = subprocess.run([sys.executable, "-m", "nb_pipeline", "--no-record"], cwd=cwd / "out",
+                          env={**os.environ, "PYTHONPATH": str(cwd / "out" / "src")},
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"metrics": {"res": 6}}
+
+
+def test_function_rebinding_a_data_global_fails(cwd):
+    cells = [
+        ("def bump():\n    global count\n    count = count + 1\n    return count", ["lifecycle:setup"]),
+        ("count = len('ab')", ["lifecycle:ingest"]),
+        ("res = bump()", ["lifecycle:prepare"]),
     ]
     result = convert_fails(cwd, cells, 1)
     errors = error_lines(result.stderr)
-    assert len(errors) == 1, result.stderr
-    assert errors[0].startswith(where("nb.ipynb", 0, "c0", 3) + ":"), errors[0]
-    assert "'f'" in errors[0] and what in errors[0] and "pass it as an argument" in errors[0]
+    assert errors and errors[0].startswith(where("nb.ipynb", 0, "c0", 1) + ":"), result.stderr
+    assert "global-write" in errors[0] and "'bump'" in errors[0] and "'count'" in errors[0]
 
 
 # -- the output directory -------------------------------------------------------------------

@@ -110,12 +110,32 @@ def test_undefined_name_and_builtins():
     assert d.code == "undefined-name" and "'nowhere'" in d.message
 
 
-def test_function_reading_a_data_global_must_take_it_as_an_argument():
-    g = graph_of([("df = [1]", ["lifecycle:ingest"]),
-                  ("def count():\n    return len(df)", ["lifecycle:setup"]),
-                  ("n = count()", ["lifecycle:train"])])
-    (d,) = g.errors
-    assert d.code == "global-read" and "'df'" in d.message and "argument" in d.message
+def test_function_reading_a_data_global_takes_it_as_a_keyword_argument_where_called():
+    g = graph_of([("import json\ndf = json.loads('[1]')", ["lifecycle:ingest"]),
+                  ("def count():\n    return len(df)\ndef twice():\n    return 2 * count()",
+                   ["lifecycle:setup"]),
+                  ("n = twice()", ["lifecycle:train"])])
+    assert g.errors == ()
+    assert g.injected == {"count": ("df",), "twice": ("df",)}
+    assert g.stage("train").providers == {"df": "ingest"}
+
+
+def test_a_global_computed_from_constants_with_path_calls_becomes_a_constant():
+    g = graph_of([("import os\nROOT = '.'\nIMAGES = os.path.join(ROOT, 'images')\n"
+                   "def save(name):\n    return os.path.join(IMAGES, name)", ["lifecycle:setup"]),
+                  ("p = save('a.png')", ["lifecycle:train"])])
+    assert g.errors == () and g.injected == {}
+    assert g.definitions["IMAGES"].kind == "constant"
+    assert g.helpers == ("ROOT", "IMAGES", "save")
+
+
+@pytest.mark.parametrize("value", ["pd.read_csv(ROOT)", "os.listdir(ROOT)",
+                                   "ROOT + str(pd.Timestamp.now())", "ROOT + str(len(df))"])
+def test_a_global_computed_by_other_calls_or_from_data_stays_data(value):
+    g = graph_of([("import os\nimport pandas as pd\nROOT = '.'\ndf = pd.read_csv(ROOT)\nIMAGES = " + value
+                   + "\ndef save(name):\n    return [IMAGES, name]", ["lifecycle:setup"]),
+                  ("p = save('a.png')", ["lifecycle:train"])])
+    assert "IMAGES" not in g.definitions and g.injected == {"save": ("IMAGES",)}
 
 
 def test_function_may_read_other_definitions_and_constants():

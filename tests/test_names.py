@@ -784,11 +784,18 @@ def test_constant_kind(source):
     assert s.defines == ("X",)
 
 
+@pytest.mark.parametrize("source", ["X, Y = 1, 2", "(X, Y) = ('a', None)", "[X, Y] = 1, -2"])
+def test_literal_unpacking_is_a_constant_of_every_name(source):
+    s = one(source)
+    assert s.kind == "constant" and s.defines == ("X", "Y")
+
+
 @pytest.mark.parametrize("source", [
     "X = f'{y}'",
     "X = 'a' f'{y}'",
     "X = Y = 1",
-    "X, Y = 1, 2",
+    "X, Y = 1, y",
+    "X, *Y = 1, 2",
     "X = [1, y]",
     "X = 1 + 2",
     "X = -y",

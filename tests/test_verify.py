@@ -12,7 +12,7 @@ from jupyter_lifecycle.cli import main
 from jupyter_lifecycle.verify import verify
 from jupyter_lifecycle.verify.compare import compare
 
-from conftest import SAMPLE_NAMES, SAMPLES
+from conftest import SAMPLE_NAMES, copied_sample
 
 
 def test_compare_statuses_per_value_and_metric():
@@ -38,7 +38,7 @@ def test_missing_stage_on_one_side_is_not_a_match():
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_every_sample_notebook_is_reproduced_by_its_pipeline(name, tmp_path, monkeypatch):
     monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
-    result = verify(SAMPLES / f"{name}.ipynb")
+    result = verify(copied_sample(tmp_path, name))
     assert result.notebook_error is None and result.pipeline_error is None
     assert result.comparison.values, "no stage boundary was compared"
     bad = [v for v in result.comparison.values if v.status != "match"]
@@ -50,7 +50,7 @@ def test_every_sample_notebook_is_reproduced_by_its_pipeline(name, tmp_path, mon
 @pytest.mark.e2e
 def test_a_broken_conversion_is_caught_at_the_stage_that_differs(tmp_path, monkeypatch):
     monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
-    nb = SAMPLES / "iris_classification.ipynb"
+    nb = copied_sample(tmp_path, "iris_classification")
     package = convert(nb, tmp_path / "pkg").out_dir
     train = package / "src" / "iris_classification_pipeline" / "stages" / "train.py"
     text = train.read_text()

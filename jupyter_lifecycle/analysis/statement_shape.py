@@ -18,6 +18,16 @@ _NUMBERS = (cst.Integer, cst.Float, cst.Imaginary)
 _SIGNS = (cst.Minus, cst.Plus)
 
 
+def _is_literal_unpacking(target, value) -> bool:
+    """``a, b = 1, "x"``: a tuple of plain names bound to a tuple of as many literals."""
+    if type(target) not in (cst.Tuple, cst.List) or type(value) is not cst.Tuple:
+        return False
+    names, values = target.elements, value.elements
+    return (len(names) == len(values) > 0
+            and all(type(e) is cst.Element and type(e.value) is _Name for e in names)
+            and all(type(e) is cst.Element and _is_literal(e.value) for e in values))
+
+
 def _is_number(node) -> bool:
     while type(node) is cst.UnaryOperation and type(node.operator) in _SIGNS:
         node = node.expression
@@ -65,6 +75,8 @@ def _kind(statement) -> str:
             if len(small.targets) == 1 and type(small.targets[0].target) is _Name \
                     and _is_literal(small.value):
                 return "constant"
+            if len(small.targets) == 1 and _is_literal_unpacking(small.targets[0].target, small.value):
+                return "constant"  # rooms_ix, bedrooms_ix = 3, 4
         elif type(small) is cst.AnnAssign:
             if type(small.target) is _Name and small.value is not None and _is_literal(small.value):
                 return "constant"

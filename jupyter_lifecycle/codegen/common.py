@@ -10,6 +10,7 @@ from pathlib import Path
 import libcst as cst
 
 from ..graph import Block, StageGraph
+from .pass_globals import rewrite
 
 GENERATOR = "nb2pipe"
 
@@ -78,7 +79,7 @@ def blank_line(line: cst.EmptyLine) -> cst.EmptyLine:
 
 def block_statements(graph: StageGraph, block: Block) -> list[cst.BaseStatement]:
     """A cell's kept statements, the first carrying a provenance comment and the cell's header."""
-    statements = [tidy(s) for s in block.statements]
+    statements = [rewrite(tidy(s), graph.injected) for s in block.statements]
     if not statements:
         return []
     first = statements[0]

@@ -9,6 +9,7 @@ concatenated: cells re-render only when they change, and worker processes can re
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -16,6 +17,7 @@ import libcst as cst
 from ..analysis.cell import CellAnalysis
 from ..notebook import Cell
 from .common import blank_line, provenance_line, tidy
+from .pass_globals import rewrite
 
 _SPLIT = "__nb2pipe_split__"
 _MARK = f"    {_SPLIT}\n"
@@ -58,11 +60,14 @@ class CellTexts:
         return cls(prefix, tuple(statements))
 
 
-def render_cell(cell: Cell, analysis: CellAnalysis, notebook: str, gate: bool) -> CellTexts | None:
+def render_cell(cell: Cell, analysis: CellAnalysis, notebook: str, gate: bool,
+                injected: Mapping[str, tuple[str, ...]] | None = None) -> CellTexts | None:
+    """``injected``: functions that take notebook values as keyword-only arguments
+    (``pass_globals``); their calls in this cell pass them."""
     module = analysis.module
     if module is None:
         return None
-    statements = [tidy(s) for s in module.body]
+    statements = [rewrite(tidy(s), injected or {}) for s in module.body]
     if gate and "assert" in cell.source:
         statements = [s.visit(AssertToGate()) for s in statements]
     head = [cst.EmptyLine(comment=cst.Comment(provenance_line(notebook, cell)))]

@@ -44,7 +44,7 @@ def definition_part(d: Definition | None) -> tuple | None:
 
 
 def fingerprint(graph: StageGraph, kind: str, *parts) -> str:
-    return _key(graph.notebook.path.rsplit("/", 1)[-1], kind, parts)
+    return _key(graph.notebook.path.rsplit("/", 1)[-1], kind, (parts, sorted(graph.injected.items())))
 
 
 def _key(notebook: str, kind: str, parts) -> str:
@@ -52,8 +52,10 @@ def _key(notebook: str, kind: str, parts) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def texts_key(notebook: str, cell: Cell, gate: bool) -> str:
+def texts_key(notebook: str, cell: Cell, gate: bool, injected=None) -> str:
     """Key of a cell's rendered statements (see fragments.CellTexts)."""
+    if injected:
+        return _key(notebook, "cell-texts", (cell_part(cell), gate, sorted(injected.items())))
     return _key(notebook, "cell-texts", (cell_part(cell), gate))
 
 

@@ -8,6 +8,7 @@ from ..graph import Block, StageGraph, StageNode
 from .common import (GeneratedFile, from_import, imports_for, module, notebook_name, provenance_line,
                      plural, render)
 from .fragments import CellTexts, render_cell
+from .pass_globals import PARTIAL, relevant, rewrite, with_keyword_only
 from .render_cache import TextStore, texts_key
 
 
@@ -17,11 +18,12 @@ _CELLS = "__nb2pipe_cells__"  # where the cells' rendered statements go in the r
 def cell_texts(graph: StageGraph, block: Block, gate: bool, store: TextStore | None = None) -> CellTexts:
     """The rendered statements of a block's cell: from ``store`` when the cell is unchanged
     (also where worker processes leave them), else rendered now and kept."""
-    key = texts_key(notebook_name(graph), block.cell, gate)
+    injected = relevant(graph.injected, block.cell.source)
+    key = texts_key(notebook_name(graph), block.cell, gate, injected)
     hit = store.get_text(key) if store is not None else None
     if hit is not None:
         return CellTexts.from_json(hit)
-    texts = render_cell(block.cell, block.analysis, notebook_name(graph), gate)
+    texts = render_cell(block.cell, block.analysis, notebook_name(graph), gate, injected)
     if store is not None:
         store.put_text(key, texts.to_json())
     return texts
@@ -54,17 +56,19 @@ def stage_function(graph: StageGraph, node: StageNode) -> cst.FunctionDef:
 
 
 def stage_module(graph: StageGraph, node: StageNode, store: TextStore | None = None) -> GeneratedFile:
+    gate = node.kind == "gate"
+    cells_text = "".join(cell_texts(graph, b, gate, store).fragment(n.index for n in b.names)
+                         for b in node.blocks)
     imports = imports_for(graph, node.uses, "..helpers")
-    if node.kind == "gate":
+    if PARTIAL in cells_text:
+        imports.insert(0, cst.parse_statement("import functools\n"))
+    if gate:
         imports.append(from_import("..errors", ["ValidationFailed"]))
     mod = module(graph, f"Stage `{node.name}`: {graph.notebook.table[node.stage].description}.",
                  [*imports, stage_function(graph, node)])
     marker = f"    {_CELLS}\n"
     text = render(mod)
     assert text.count(marker) == 1, "the cells' marker must appear exactly once"
-    gate = node.kind == "gate"
-    cells_text = "".join(cell_texts(graph, b, gate, store).fragment(n.index for n in b.names)
-                         for b in node.blocks)
     text = text.replace(marker, cells_text)
     ids = ", ".join(c.id for c in node.cells)
     return GeneratedFile(f"stages/{node.name}.py", text, f"cells {ids}")
@@ -80,15 +84,24 @@ def helpers_module(graph: StageGraph) -> GeneratedFile:
         uses.update(_definition_reads(graph, definition))
     imports = imports_for(graph, [u for u in uses if u in graph.definitions
                                   and graph.definitions[u].kind == "import"], None)
+    emitted: set[tuple[str, int | None]] = set()
     for name in graph.helpers:
         definition = graph.definitions[name]
         cell = definition.cell
+        if (cell.id, definition.index) in emitted:
+            continue  # one statement binding several names (``a, b = 1, 2``)
+        emitted.add((cell.id, definition.index))
         comment = provenance_line(notebook_name(graph), cell)
         statement = definition.statement
+        if isinstance(statement, cst.FunctionDef) and name in graph.injected:
+            statement = with_keyword_only(statement, graph.injected[name])
+        statement = rewrite(statement, graph.injected)
         leading = [cst.EmptyLine(), cst.EmptyLine()] if definition.kind != "constant" else [cst.EmptyLine()]
         leading.append(cst.EmptyLine(comment=cst.Comment(comment)))
         leading.extend(line for line in statement.leading_lines if line.comment is not None)
         body.append(statement.with_changes(leading_lines=leading))
+    if any(PARTIAL in cst.Module([]).code_for_node(b) for b in body):
+        imports.insert(0, cst.parse_statement("import functools\n"))
     mod = module(graph, f"Functions, classes and constants defined in {notebook_name(graph)}.",
                  [*imports, *body])
     return GeneratedFile("helpers.py", render(mod), "definitions: " + ", ".join(graph.helpers))

@@ -20,7 +20,9 @@ _MAIN = '''
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from dataclasses import fields
 from typing import Any
@@ -51,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--until", choices=STAGES, help="stop after this stage")
     parser.add_argument("--output", metavar="FILE", help="also write the results as JSON to FILE")
     parser.add_argument("--no-record", action="store_true", help="do not log this run in the run store")
+    parser.add_argument("--workdir", metavar="DIR", help="run in DIR, where relative data paths "
+                        "resolve (default: the current folder; the notebook ran in its own folder)")
     return parser
 
 
@@ -63,8 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ParamsError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.workdir and not os.path.isdir(args.workdir):
+        print(f"error: --workdir {args.workdir}: not a folder", file=sys.stderr)
+        return 2
     try:
-        results = run(params, until=args.until, record=not args.no_record)
+        with contextlib.chdir(args.workdir or "."):
+            results = run(params, until=args.until, record=not args.no_record)
     except ValidationFailed as exc:
         print(f"validation failed: {exc}", file=sys.stderr)
         return 1

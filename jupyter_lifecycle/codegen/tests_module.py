@@ -9,27 +9,36 @@ import libcst as cst
 from libcst.helpers import parse_template_statement
 
 from ..graph import StageGraph, TestNode
+from .pass_globals import PARTIAL
 from .common import GeneratedFile, block_statements, from_import, imports_for, module, render
 
 _CONFTEST = '''
 import contextlib
+from pathlib import Path
 
 import pytest
 
-from {package}.pipeline import run
+from {package}.pipeline import NOTEBOOK, run
+
+# The pipeline runs where the notebook ran (its folder), so relative data paths resolve as they
+# did in the notebook; without the notebook beside the package, in a temporary folder.
+WORKDIR = (Path(__file__).resolve().parents[1] / NOTEBOOK).parent
 
 
 @pytest.fixture(scope="session")
-def pipeline_results(tmp_path_factory):
-    """``pipeline_results(stage)``: the pipeline's results up to ``stage`` (None: all), run once each.
+def pipeline_workdir(tmp_path_factory):
+    return WORKDIR if WORKDIR.is_dir() else tmp_path_factory.mktemp("run")
 
-    Runs in a temporary directory, so files the stages write (models, reports) land there.
-    """
+
+@pytest.fixture(scope="session")
+def pipeline_results(pipeline_workdir):
+    """``pipeline_results(stage)``: the pipeline's results up to ``stage`` (None: all), run once each."""
     cache = {{}}
+    workdir = pipeline_workdir
 
     def results(until=None):
         if until not in cache:
-            with contextlib.chdir(tmp_path_factory.mktemp("run")):
+            with contextlib.chdir(workdir):
                 cache[until] = run(until=until, record=False)
         return cache[until]
 
@@ -72,10 +81,9 @@ def test_cli_help_runs():
     assert "--params-file" in done.stdout
 
 
-def test_cli_runs_the_pipeline(tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_cli_runs_the_pipeline(tmp_path, capsys, pipeline_workdir):
     out = tmp_path / "results.json"
-    assert main(["--output", str(out), "--no-record"]) == 0
+    assert main(["--output", str(out), "--no-record", "--workdir", str(pipeline_workdir)]) == 0
     written = out.read_text()
     assert set(json.loads(written)) <= {results}
     assert capsys.readouterr().out.rstrip().endswith(written.rstrip())
@@ -141,6 +149,8 @@ def test_cells_file(graph: StageGraph, package: str) -> GeneratedFile:
     if any(t.params for t in graph.tests):
         imports.append(from_import(f"{package}.params", ["Params"]))
     functions = [_test_function(graph, t) for t in graph.tests]
+    if any(PARTIAL in cst.Module([]).code_for_node(f) for f in functions):
+        imports.insert(0, cst.parse_statement("import functools\n"))
     return GeneratedFile("tests/test_notebook_cells.py", render(module(
         graph, "The notebook's test cells, run against the pipeline's results.",
         [*imports, *functions])), "test cells " + ", ".join(t.cell.id for t in graph.tests))

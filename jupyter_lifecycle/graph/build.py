@@ -19,6 +19,7 @@ from ..analysis.cell import CellAnalysis
 from ..analysis.imports import ImportSpec, star_exports
 from ..errors import Diagnostic, Location, Severity
 from ..notebook import Cell, TaggedNotebook
+from .computed_constants import PURE_BUILTINS, PURE_MODULES, builds_a_value
 from .model import Block, Definition, Source, StageGraph, StageNode, TestNode
 from .params import read_parameters
 
@@ -84,6 +85,7 @@ class _Builder:
         self._check_cells()
         self._check_execution_order()
         self._collect_definitions()
+        self.injected = self._injected_globals()
         stages = self._dataflow()
         tests = self._tests(stages)
         stages = self._assign_outputs(stages, tests)
@@ -95,6 +97,7 @@ class _Builder:
                 d.spec.top_module for n, d in self.definitions.items()
                 if n in self.needed and d.spec is not None and d.spec.top_module})),
             diagnostics=tuple(sorted(self.diagnostics, key=_diag_order)),
+            injected={f: names for f, names in self.injected.items() if f in self.needed},
         )
 
     def _check_cells(self) -> None:
@@ -139,6 +142,9 @@ class _Builder:
         setup cells, or UPPER_CASE ones from anywhere."""
         constants: list[tuple[str, Definition]] = []
         mutated: set[str] = set()
+        function_globals = {read for cell in self.nb.code_cells if cell.id in self.analyses
+                            for n in self.analyses[cell.id].statements if n.kind in ("def", "class")
+                            for read in (*n.global_reads, *n.reads, *n.earlier_reads)}
         for cell in self.nb.code_cells:
             kind = self.kind(cell)
             if kind in ("skip", "test") or cell.is_parameters or cell.is_injected_parameters:
@@ -152,11 +158,14 @@ class _Builder:
                 elif names.kind in ("def", "class"):
                     for name in names.defines:
                         self._define(Definition(name, names.kind, cell, line, analysis, names.index,
-                                                global_reads=names.global_reads))
+                                                global_reads=names.global_reads,
+                                                reads=(*names.reads, *names.earlier_reads)))
                 elif names.kind == "constant" and (cell.stage == self.table.default_stage
-                                                   or names.defines[0].isupper()):
-                    constants.append((names.defines[0], Definition(
-                        names.defines[0], "constant", cell, line, analysis, names.index)))
+                                                   or all(n.isupper() for n in names.defines)
+                                                   or any(n in function_globals for n in names.defines)):
+                    for name in names.defines:
+                        constants.append((name, Definition(name, "constant", cell, line,
+                                                           analysis, names.index)))
                 else:
                     for name in names.defines:
                         self.data_cells[name].append(cell)
@@ -164,12 +173,66 @@ class _Builder:
         counts: dict[str, int] = defaultdict(int)
         for name, _ in constants:
             counts[name] += 1
+        def qualifies(name: str) -> bool:
+            return (counts[name] == 1 and name not in self.data_cells and name not in mutated
+                    and name not in self.params and name not in self.definitions)
+
+        # ``a, b = 1, 2`` is a definition of both or of neither (one statement moves or stays)
+        by_statement: dict[tuple[str, int], list[str]] = defaultdict(list)
         for name, definition in constants:
-            if counts[name] == 1 and name not in self.data_cells and name not in mutated \
-                    and name not in self.params and name not in self.definitions:
+            by_statement[(definition.cell.id, definition.index)].append(name)
+        fine = {key for key, group in by_statement.items() if all(qualifies(n) for n in group)}
+        for name, definition in constants:
+            if (definition.cell.id, definition.index) in fine:
                 self.definitions[name] = definition
             else:
                 self.data_cells[name].append(definition.cell)
+        rebound = {w for d in self.definitions.values() if d.kind == "def" for w in d.global_writes}
+        for name in rebound:  # `global x` in a function: x is not a constant
+            if name in self.definitions and self.definitions[name].kind == "constant":
+                self.data_cells[name].append(self.definitions.pop(name).cell)
+        self._promote_computed_constants(function_globals, mutated | rebound)
+
+    def _promote_computed_constants(self, wanted: set[str], mutated: set[str]) -> None:
+        """Globals of exported cells computed from definitions with value-building calls only,
+        that a function reads (or that are UPPER_CASE), become constants (``computed_constants``)."""
+        candidates = []
+        for cell in self.nb.code_cells:
+            if self.kind(cell) not in ("pipeline", "gate") or cell.is_parameters \
+                    or cell.is_injected_parameters or cell.id not in self.analyses:
+                continue
+            analysis = self.analyses[cell.id]
+            for names in analysis.kept_names():
+                if names.kind != "code" or len(names.defines) != 1 or names.compound:
+                    continue
+                name = names.defines[0]
+                if (name in wanted or name.isupper()) and len(self.data_cells.get(name, ())) == 1 \
+                        and name not in mutated and name not in self.params:
+                    candidates.append((name, cell, names, analysis))
+        pure_modules = {n for n, d in self.definitions.items() if d.kind == "import" and d.spec
+                        and d.spec.top_module in PURE_MODULES
+                        and (d.spec.top_module != "os" or d.spec.name is None
+                             or d.spec.module.startswith("os.path") or d.spec.name == "path")}
+        pure_names = frozenset(pure_modules | PURE_BUILTINS)
+        os_names = frozenset(n for n in pure_modules if self.definitions[n].spec.top_module == "os"
+                             and self.definitions[n].spec.name is None)
+        changed = True
+        while changed:
+            changed = False
+            for name, cell, names, analysis in candidates:
+                if name in self.definitions:
+                    continue
+                reads = [r for r in (*names.reads, *names.earlier_reads) if r not in BUILTINS]
+                if not all(r in self.definitions and self.definitions[r].kind in ("import", "constant")
+                           for r in reads):
+                    continue
+                if not builds_a_value(analysis.module.body[names.index], pure_names, os_names):
+                    continue
+                line = names.line + analysis.line_offset
+                self.definitions[name] = Definition(name, "constant", cell, line, analysis,
+                                                    names.index, reads=tuple(reads))
+                self.data_cells.pop(name, None)
+                changed = True
 
     def _add_imports(self, cell: Cell, kind: str, specs, stars, line: int) -> None:
         for spec in specs:
@@ -226,7 +289,7 @@ class _Builder:
             for names in self.analyses[cell.id].kept_names():
                 if self._is_definition(names):
                     continue
-                reads.update(names.reads, names.earlier_reads, names.mutates)
+                reads.update(self._with_injected((*names.reads, *names.earlier_reads, *names.mutates)))
                 writes.update(names.defines)
                 writes.update(names.mutates)
         return reads - set(self.definitions), writes - set(self.definitions)
@@ -307,7 +370,7 @@ class _Builder:
         for block in blocks:
             for names in block.names:
                 line = names.line + block.line_offset
-                for read in (*names.reads, *names.earlier_reads, *names.mutates):
+                for read in self._with_injected((*names.reads, *names.earlier_reads, *names.mutates)):
                     if read in bound:
                         continue
                     bound.add(read)
@@ -319,10 +382,43 @@ class _Builder:
                 bound.update(m for m in names.mutates if m not in self.definitions)
                 if calls_defs and names.kind in ("def", "class"):
                     deferred.extend((read, block, line) for read in names.global_reads)
+        deferred = [(read, block, line) for read0, block, line in deferred
+                    for read in self._with_injected((read0,))]
         for read, block, line in deferred:
             if read not in bound:
                 bound.add(read)
                 yield read, self._resolve(read, earlier, block.cell, line, stage)
+
+    def _with_injected(self, reads):
+        """Reads, each function followed by the notebook values it reads as globals (they are
+        read where it is called, so they are read here)."""
+        for read in reads:
+            yield read
+            yield from self.injected.get(read, ())
+
+    def _injected_globals(self) -> dict[str, tuple[str, ...]]:
+        """For each function, the parameters and computed values it reads as globals, directly
+        or through the functions it calls (a fixed point over the call graph)."""
+        data = set(self.params) | set(self.data_cells)
+        direct: dict[str, list[str]] = {}
+        calls: dict[str, list[str]] = {}
+        for name, d in self.definitions.items():
+            if d.kind != "def":
+                continue
+            direct[name] = [r for r in d.global_reads if r in data and r not in self.definitions]
+            calls[name] = [r for r in d.global_reads if r in self.definitions
+                           and self.definitions[r].kind == "def" and r != name]
+        result = {name: list(found) for name, found in direct.items()}
+        changed = True
+        while changed:
+            changed = False
+            for name, callees in calls.items():
+                for callee in callees:
+                    for value in result.get(callee, ()):
+                        if value not in result[name]:
+                            result[name].append(value)
+                            changed = True
+        return {name: tuple(values) for name, values in result.items() if values}
 
     def _has_source(self, read: str, earlier) -> bool:
         return (any(read in produced for _, produced in earlier) or read in self.params
@@ -446,9 +542,17 @@ class _Builder:
                 self.diag(Severity.WARNING, "explore-definition",
                           f"{definition.kind} {name!r} comes from an explore cell and is moved "
                           "into the package", definition.cell, definition.line)
-            for read in definition.global_reads:
+            for value in definition.global_writes:
+                if value in self.params or value in self.data_cells:
+                    self.diag(Severity.ERROR, "global-write",
+                              f"function {name!r} rebinds the notebook value {value!r} with "
+                              "`global`; return the new value instead and assign it where the "
+                              "function is called", definition.cell, definition.line)
+            for read in (*definition.global_reads, *definition.reads):
                 if read in self.definitions:
                     todo.append(read)
+                elif name in self.injected and read in self.injected[name]:
+                    pass  # passed as a keyword-only argument where the function is called
                 elif read in self.params or read in self.data_cells:
                     what = "parameter" if read in self.params else "notebook global"
                     self.diag(Severity.ERROR, "global-read",

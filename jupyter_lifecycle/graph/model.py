@@ -28,6 +28,22 @@ class Definition:
     index: int | None = None  # the statement's index in its cell (def/class/constant)
     spec: ImportSpec | None = None
     global_reads: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()  # what the statement itself reads when it runs (defaults,
+                                 # decorators, bases; a computed constant's expression)
+
+    @property
+    def global_writes(self) -> tuple[str, ...]:
+        """Names a function's body declares ``global`` (it may rebind them)."""
+        if self.kind != "def" or "global" not in self.cell.source or self.statement is None:
+            return ()
+        found: list[str] = []
+
+        class _Globals(cst.CSTVisitor):
+            def visit_Global(self, node: cst.Global) -> None:
+                found.extend(n.name.value for n in node.names)
+
+        self.statement.visit(_Globals())
+        return tuple(found)
 
     @property
     def statement(self) -> cst.BaseStatement | None:
@@ -121,6 +137,9 @@ class StageGraph:
     result_names: tuple[str, ...]
     imported_modules: tuple[str, ...]  # top-level modules the package imports (to pin)
     diagnostics: tuple[Diagnostic, ...]
+    # function → the notebook values it reads as globals, passed to it as keyword-only
+    # arguments at every call site (``functools.partial`` where it is passed as a value)
+    injected: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:

@@ -68,13 +68,15 @@ def _package_in(package_dir: Path) -> str:
     return candidates[0]
 
 
-def run_pipeline_side(package_dir: Path, package: str, parameters: dict, workdir: Path) -> dict:
+def run_pipeline_side(package_dir: Path, package: str, parameters: dict, workdir: Path,
+                      cwd: Path | None = None) -> dict:
+    """Run the package's pipeline in ``cwd`` (where the notebook runs), results to ``workdir``."""
     out = workdir / "pipeline_fingerprints.json"
     done = subprocess.run(
         [sys.executable, "-m", "jupyter_lifecycle.verify.pipeline_driver", "--src",
          str(package_dir / "src"), "--package", package, "--params", json.dumps(parameters),
-         "--out", str(out)],
-        cwd=workdir, capture_output=True, text=True,
+         "--out", str(out.resolve())],
+        cwd=cwd or workdir, capture_output=True, text=True,
     )
     if not out.exists():
         return {"stages": {}, "metrics": None, "error": done.stderr.strip() or "the pipeline did not run"}
@@ -82,8 +84,9 @@ def run_pipeline_side(package_dir: Path, package: str, parameters: dict, workdir
 
 
 def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdir: Path,
-                      kernel: str) -> dict:
-    """Execute the notebook with our papermill engine; the record comes back in its metadata."""
+                      kernel: str, cwd: Path | None = None) -> dict:
+    """Execute the notebook with our papermill engine in ``cwd`` (default: the notebook's
+    folder, where it ran); the record comes back in its metadata."""
     import papermill
 
     output = workdir / "notebook_run.ipynb"
@@ -91,7 +94,8 @@ def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdi
     with _env(JUPYTER_LIFECYCLE_BOUNDARIES=json.dumps(boundaries)):
         try:
             papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
-                                       engine_name="lifecycle", kernel_name=kernel, cwd=str(workdir),
+                                       engine_name="lifecycle", kernel_name=kernel,
+                                       cwd=str(cwd or notebook.resolve().parent),
                                        progress_bar=False, log_output=False)
         except Exception as exc:  # PapermillExecutionError: the record says which cell
             error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -127,7 +131,8 @@ def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir:
         package = _package_in(package_path)
         (tmp / "pipeline").mkdir()
         (tmp / "notebook").mkdir()
-        pipe = run_pipeline_side(package_path, package, parameters, tmp / "pipeline")
+        pipe = run_pipeline_side(package_path, package, parameters, tmp / "pipeline",
+                                 cwd=notebook.resolve().parent)
         nb = run_notebook_side(notebook, parameters, boundaries, tmp / "notebook", kernel)
     record = nb["record"]
     names = {step: spec["names"] for step, spec in boundaries.items()}

@@ -36,10 +36,9 @@ def test_cli_help_runs():
     assert "--params-file" in done.stdout
 
 
-def test_cli_runs_the_pipeline(tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_cli_runs_the_pipeline(tmp_path, capsys, pipeline_workdir):
     out = tmp_path / "results.json"
-    assert main(["--output", str(out), "--no-record"]) == 0
+    assert main(["--output", str(out), "--no-record", "--workdir", str(pipeline_workdir)]) == 0
     written = out.read_text()
     assert set(json.loads(written)) <= {'metrics'}
     assert capsys.readouterr().out.rstrip().endswith(written.rstrip())

@@ -2,23 +2,31 @@
 # `nb2pipe convert --force` refuses to overwrite this file once you edit it by hand.
 """Fixtures: the pipeline run once per stage boundary."""
 import contextlib
+from pathlib import Path
 
 import pytest
 
-from wine_clustering_pipeline.pipeline import run
+from wine_clustering_pipeline.pipeline import NOTEBOOK, run
+
+# The pipeline runs where the notebook ran (its folder), so relative data paths resolve as they
+# did in the notebook; without the notebook beside the package, in a temporary folder.
+WORKDIR = (Path(__file__).resolve().parents[1] / NOTEBOOK).parent
 
 
 @pytest.fixture(scope="session")
-def pipeline_results(tmp_path_factory):
-    """``pipeline_results(stage)``: the pipeline's results up to ``stage`` (None: all), run once each.
+def pipeline_workdir(tmp_path_factory):
+    return WORKDIR if WORKDIR.is_dir() else tmp_path_factory.mktemp("run")
 
-    Runs in a temporary directory, so files the stages write (models, reports) land there.
-    """
+
+@pytest.fixture(scope="session")
+def pipeline_results(pipeline_workdir):
+    """``pipeline_results(stage)``: the pipeline's results up to ``stage`` (None: all), run once each."""
     cache = {}
+    workdir = pipeline_workdir
 
     def results(until=None):
         if until not in cache:
-            with contextlib.chdir(tmp_path_factory.mktemp("run")):
+            with contextlib.chdir(workdir):
                 cache[until] = run(until=until, record=False)
         return cache[until]
 
