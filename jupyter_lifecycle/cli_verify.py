@@ -52,13 +52,15 @@ def verify(notebook, parameters, files, package_dir, kernel, as_json):
         sys.exit(EXIT_OK if result.ok else EXIT_DIAGNOSTICS)
     console = _console()
     comparison = result.comparison
-    colours = {"match": "green", "mismatch": "red", "missing": "red", "unhashable": "yellow"}
+    colours = {"match": "green", "mismatch": "red", "missing": "red", "unhashable": "yellow",
+               "nondeterministic": "yellow", "failed": "red", "—": "dim"}
+    failed = bool(result.notebook_error or result.pipeline_error)
     table = Table(title=f"verify {escape(notebook)}", title_justify="left")
-    for column in ("stage", "result", "values", "details"):
+    for column in ("step", "result", "values", "details"):
         table.add_column(column, overflow="fold")
     for stage, names in result.boundaries.items():
-        status = comparison.stage_status(stage)
         checks = [v for v in comparison.values if v.stage == stage]
+        status = "failed" if failed else comparison.stage_status(stage) if checks else "—"
         matched = sum(v.status == "match" for v in checks)
         details = ", ".join(f"{v.name}: {v.status}" for v in checks if v.status != "match")
         table.add_row(stage, f"[{colours[status]}]{status}[/]", f"{matched}/{len(checks)}",
@@ -82,6 +84,5 @@ def verify(notebook, parameters, files, package_dir, kernel, as_json):
         console.print("[bold green]verified[/]: the pipeline reproduces the notebook"
                       + (f" (run {result.run_id[:12]})" if result.run_id else ""))
         sys.exit(EXIT_OK)
-    where = comparison.first_mismatch
-    console.print("[bold red]not verified[/]" + (f": first difference in stage [bold]{where}[/]" if where else ""))
+    console.print(f"[bold red]not verified[/]: {escape(result.reason or 'values differ')}")
     sys.exit(EXIT_DIAGNOSTICS)

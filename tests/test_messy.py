@@ -40,3 +40,23 @@ def test_messy_notebook_converts_and_passes_its_generated_tests(folder, name):
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"],
                            cwd=out, capture_output=True, text=True)
     assert tests.returncode == 0, tests.stdout[-4000:]
+
+
+UNSEEDED = {"monitoring_drift_checks", "quick_baseline_unseeded"}  # see messy/README.md
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", NAMES)
+def test_messy_notebook_is_verified_or_reported_nondeterministic(folder, name, tmp_path, monkeypatch):
+    from jupyter_lifecycle.verify import verify
+
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    result = verify(folder / f"{name}.ipynb")
+    assert result.notebook_error is None and result.pipeline_error is None, \
+        (result.notebook_error, result.pipeline_error)
+    if name in UNSEEDED and not result.ok:
+        assert "nondeterministic" in result.reason, result.reason
+        assert result.comparison.first_mismatch is None
+    else:
+        assert result.ok, (result.reason, [v for v in result.comparison.values if v.status != "match"],
+                           result.comparison.metrics)

@@ -90,3 +90,49 @@ def test_interleaved_stages_are_verified_step_by_step(tmp_path, monkeypatch):
     train.write_text(train.read_text().replace("m = x + 1", "m = x + 100"))
     wrong = verify(nb, package_dir=package)
     assert not wrong.ok and wrong.comparison.first_mismatch == "train"
+
+
+def test_zero_compared_values_prove_nothing():
+    result = compare({"ingest": ["df"]}, {"ingest": {"df": None}}, {"ingest": {"df": None}}, None, None)
+    assert result.values[0].status == "unhashable" and result.compared == 0 and not result.ok
+
+
+@pytest.mark.e2e
+def test_a_failed_pipeline_run_is_a_failure_in_the_json_and_the_table(tmp_path, monkeypatch):
+    from conftest import write_notebook
+
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    nb = write_notebook(tmp_path / "f.ipynb", [("x = 1", ["lifecycle:ingest"]),
+                                               ("metrics = {'x': x}", ["lifecycle:evaluate"])])
+    package = convert(nb, tmp_path / "pkg").out_dir
+    stage = package / "src" / "f_pipeline" / "stages" / "evaluate.py"
+    stage.write_text(stage.read_text().replace("metrics = {'x': x}", "metrics = {'x': 1 / 0}"))
+    runner = CliRunner()
+    as_json = runner.invoke(main, ["verify", str(nb), "--package", str(package), "--json"])
+    assert as_json.exit_code == 1
+    report = json.loads(as_json.stdout)
+    assert report["ok"] is False and "ZeroDivisionError" in report["pipeline_error"]
+    assert report["reason"] == "a run failed"
+    table = runner.invoke(main, ["verify", str(nb), "--package", str(package)])
+    assert table.exit_code == 1 and "failed" in table.stdout and "\nverified:" not in table.stdout
+    assert "not verified: a run failed" in table.stdout
+    assert "match" not in table.stdout.split("metrics")[0]
+
+
+@pytest.mark.e2e
+def test_unseeded_randomness_is_reported_as_the_notebooks_not_the_conversions(tmp_path, monkeypatch):
+    from conftest import write_notebook
+
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    nb = write_notebook(tmp_path / "r.ipynb", [
+        ("import numpy as np", []), ("base = [1.0, 2.0]", ["lifecycle:ingest"]),
+        ("noise = np.random.rand(3)\nfit = float(noise.sum()) + base[0]", ["lifecycle:train"]),
+        ("metrics = {'fit': fit}", ["lifecycle:evaluate"]),
+    ])
+    result = verify(nb)
+    assert not result.ok
+    statuses = {(v.stage, v.name): v.status for v in result.comparison.values}
+    assert statuses[("ingest", "base")] == "match"
+    assert statuses[("train", "fit")] == "nondeterministic"
+    assert "nondeterministic" in result.reason and "cell 2 line 1: np.random.rand" in result.reason
+    assert result.comparison.first_mismatch is None  # no stage is blamed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DiagnosticsFailed, Location, NotebookError
-from .compare import Comparison, compare
+from .compare import MISMATCH, Comparison, compare, mark_nondeterministic
 
 
 @dataclass
@@ -37,12 +38,29 @@ class VerifyResult:
     def ok(self) -> bool:
         return self.notebook_error is None and self.pipeline_error is None and self.comparison.ok
 
+    @property
+    def reason(self) -> str | None:
+        """Why the conversion is not proven (None when it is)."""
+        if self.notebook_error or self.pipeline_error:
+            return "a run failed"
+        if self.comparison.nondeterministic:
+            return ("the notebook is nondeterministic: two runs of it disagree on "
+                    + ", ".join(self.comparison.nondeterministic)
+                    + (f" ({self.details['suspect']})" if self.details.get("suspect") else "")
+                    + "; seed its randomness, then verify again")
+        if not self.comparison.ok and self.comparison.compared:
+            return f"first difference in step {self.comparison.first_mismatch}"
+        if not self.comparison.compared:
+            return "not proven: no value or metric was compared"
+        return None
+
     def to_dict(self) -> dict:
         return {
             "notebook": self.notebook, "package_dir": str(self.package_dir), "ok": self.ok,
             "parameters": self.parameters, "run_id": self.run_id,
             "notebook_error": self.notebook_error, "pipeline_error": self.pipeline_error,
             **self.comparison.to_dict(),
+            "ok": self.ok, "reason": self.reason, "compared": self.comparison.compared,
         }
 
 
@@ -134,13 +152,46 @@ def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir:
         pipe = run_pipeline_side(package_path, package, parameters, tmp / "pipeline",
                                  cwd=notebook.resolve().parent)
         nb = run_notebook_side(notebook, parameters, boundaries, tmp / "notebook", kernel)
-    record = nb["record"]
-    names = {step: spec["names"] for step, spec in boundaries.items()}
-    comparison = compare(names, record.get("fingerprints") or {}, pipe.get("stages") or {},
-                         record.get("metrics"), pipe.get("metrics"))
-    notebook_error = nb["error"]
-    if notebook_error is None and not record:
-        notebook_error = "the notebook run left no run record (is the capture extension installed?)"
+        record = nb["record"]
+        names = {step: spec["names"] for step, spec in boundaries.items()}
+        comparison = compare(names, record.get("fingerprints") or {}, pipe.get("stages") or {},
+                             record.get("metrics"), pipe.get("metrics"))
+        notebook_error = nb["error"]
+        if notebook_error is None and not record:
+            notebook_error = "the notebook run left no run record (is the capture extension installed?)"
+        details: dict = {}
+        if notebook_error is None and (any(v.status == MISMATCH for v in comparison.values)
+                                       or any(m[3] == MISMATCH for m in comparison.metrics)):
+            # is it the conversion, or does the notebook disagree with itself?
+            (tmp / "notebook2").mkdir()
+            again = run_notebook_side(notebook, parameters, boundaries, tmp / "notebook2", kernel)["record"]
+            comparison = mark_nondeterministic(
+                comparison, record.get("fingerprints") or {}, again.get("fingerprints") or {},
+                record.get("metrics"), again.get("metrics"))
+            if comparison.nondeterministic:
+                details["suspect"] = unseeded_suspect(graph, comparison)
     return VerifyResult(str(notebook), package_path, parameters, names, comparison,
                         notebook_error=notebook_error, pipeline_error=pipe.get("error"),
-                        run_id=record.get("run_id"))
+                        run_id=record.get("run_id"), details=details)
+
+
+_RANDOM_CALL = re.compile(r"(np\.random\.\w+|numpy\.random\.\w+|random\.\w+|default_rng)\(")
+
+
+def unseeded_suspect(graph, comparison) -> str | None:
+    """The first cell of a nondeterministic step with a random call: "cell N line L: np.random.rand"."""
+    steps = {v.stage for v in comparison.values if v.status == "nondeterministic"} or \
+        {node.name for node in graph.stages}
+    for node in graph.stages:
+        if node.name not in steps and comparison.values:
+            continue
+        for cell in node.cells:
+            for number, line in enumerate(cell.source.splitlines(), 1):
+                if "seed" in line:
+                    continue
+                match = _RANDOM_CALL.search(line) or (
+                    re.search(r"\b(\w+(?:Classifier|Regressor|KMeans|Forest\w*|split))\(", line)
+                    if "random_state" not in line else None)
+                if match:
+                    return f"likely unseeded: cell {cell.index} line {number}: {match.group(1)}"
+    return None

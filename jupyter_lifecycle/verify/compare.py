@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 MATCH, MISMATCH, UNHASHABLE, MISSING = "match", "mismatch", "unhashable", "missing"
+NONDETERMINISTIC = "nondeterministic"  # two runs of the notebook itself disagree on it
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class ValueCheck:
     name: str
     notebook: str | None
     pipeline: str | None
-    status: str  # match | mismatch | unhashable | missing
+    status: str  # match | mismatch | unhashable | missing | nondeterministic
 
 
 @dataclass
@@ -24,12 +25,23 @@ class Comparison:
 
     @property
     def ok(self) -> bool:
-        return not any(v.status in (MISMATCH, MISSING) for v in self.values) and \
-            not any(m[3] in (MISMATCH, MISSING) for m in self.metrics)
+        bad = (MISMATCH, MISSING, NONDETERMINISTIC)
+        return not any(v.status in bad for v in self.values) and \
+            not any(m[3] in bad for m in self.metrics) and self.compared > 0
+
+    @property
+    def compared(self) -> int:
+        """How many values and metrics were proven equal: zero proves nothing."""
+        return sum(v.status == MATCH for v in self.values) + sum(m[3] == MATCH for m in self.metrics)
+
+    @property
+    def nondeterministic(self) -> list[str]:
+        return [f"{v.stage}.{v.name}" for v in self.values if v.status == NONDETERMINISTIC] + \
+            [f"metric {m[0]}" for m in self.metrics if m[3] == NONDETERMINISTIC]
 
     def stage_status(self, stage: str) -> str:
         statuses = {v.status for v in self.values if v.stage == stage}
-        for worst in (MISMATCH, MISSING, UNHASHABLE):
+        for worst in (MISMATCH, MISSING, NONDETERMINISTIC, UNHASHABLE):
             if worst in statuses:
                 return worst
         return MATCH
@@ -79,3 +91,23 @@ def compare(boundaries: dict[str, list[str]], notebook: dict, pipeline: dict,
             status = MATCH if a == b else MISMATCH
         result.metrics.append((name, a, b, status))
     return result
+
+
+def mark_nondeterministic(comparison: Comparison, first: dict, second: dict,
+                          first_metrics: dict | None, second_metrics: dict | None) -> Comparison:
+    """Values (and metrics) on which two runs of the notebook disagree are not the conversion's
+    fault: they become ``nondeterministic`` instead of ``mismatch``."""
+    values = []
+    for v in comparison.values:
+        a = (first.get(v.stage) or {}).get(v.name)
+        b = (second.get(v.stage) or {}).get(v.name)
+        if v.status == MISMATCH and a != b:
+            v = ValueCheck(v.stage, v.name, v.notebook, v.pipeline, NONDETERMINISTIC)
+        values.append(v)
+    metrics = []
+    for name, a, b, status in comparison.metrics:
+        one, two = (first_metrics or {}).get(name), (second_metrics or {}).get(name)
+        if status == MISMATCH and one != two:
+            status = NONDETERMINISTIC
+        metrics.append((name, a, b, status))
+    return Comparison(values, metrics)
