@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from jupyter_lifecycle.api import convert
+from jupyter_lifecycle.api import convert, load_graph
 from jupyter_lifecycle.cli import main
 from jupyter_lifecycle.verify import verify
 from jupyter_lifecycle.verify.compare import compare
@@ -136,3 +136,19 @@ def test_unseeded_randomness_is_reported_as_the_notebooks_not_the_conversions(tm
     assert statuses[("train", "fit")] == "nondeterministic"
     assert "nondeterministic" in result.reason and "cell 2 line 1: np.random.rand" in result.reason
     assert result.comparison.first_mismatch is None  # no stage is blamed
+
+
+@pytest.mark.e2e
+def test_a_merged_step_is_fingerprinted_where_each_value_was_written(tmp_path, monkeypatch):
+    from conftest import write_notebook
+
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    nb = write_notebook(tmp_path / "m.ipynb", [
+        ("b = 1", ["lifecycle:prepare"]), ("b = 1 + b", ["lifecycle:ingest"]),
+        ("a = 1", ["lifecycle:prepare"]), ("metrics = {'s': a + b}", ["lifecycle:evaluate"]),
+    ])
+    result = verify(nb)
+    assert [s.name for s in load_graph(nb).stages] == ["prepare", "ingest", "evaluate"]
+    statuses = {(v.stage, v.name): v.status for v in result.comparison.values}
+    assert statuses[("prepare", "b")] == "match"  # b = 1 after cell 0, not 2 after cell 2
+    assert result.ok, result.reason

@@ -43,7 +43,8 @@ class Config:
     store: str
     root: str
     boundaries: dict[str, list[str]] = field(default_factory=dict)  # step → names to fingerprint
-    boundary_cells: dict[str, str] = field(default_factory=dict)  # step → the cell ending it
+    # step → {name: the cell after which it is fingerprinted} (else the stage's last cell)
+    boundary_cells: dict[str, dict[str, str]] = field(default_factory=dict)
     output: str | None = None
     notes: list[str] = field(default_factory=list)  # configuration problems, kept in the record
 
@@ -84,9 +85,29 @@ def _resolve_notebook(value: str | None, cwd: str) -> str | None:
     return os.path.abspath(path)
 
 
-def _boundaries(text: str | None, notes: list[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """{step: [names]} (fingerprinted after the stage's last cell) or {step: {"after": cell id,
-    "names": [names]}} (after that cell: a stage may have several steps)."""
+def boundary_spec(step: str, spec) -> tuple[list[str], dict[str, str]] | None:
+    """``[names]``, ``{"after": cell, "names": [...]}`` or ``{"after": {name: cell}, "names":
+    [...]}`` → (names, {name: cell}); None when malformed."""
+    cells: dict[str, str] = {}
+    if isinstance(spec, dict):
+        after, spec = spec.get("after"), spec.get("names")
+        if not isinstance(spec, list):
+            return None
+        if isinstance(after, str):
+            cells = {name: after for name in spec if isinstance(name, str)}
+        elif isinstance(after, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                             for k, v in after.items()):
+            cells = dict(after)
+        else:
+            return None
+    if not (isinstance(step, str) and isinstance(spec, list) and all(isinstance(n, str) for n in spec)):
+        return None
+    return list(spec), cells
+
+
+def _boundaries(text: str | None, notes: list[str]) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
+    """{step: names} (fingerprinted after the stage's last cell), or with the cell after which
+    each name is fingerprinted (``boundary_spec``): a stage may have several steps."""
     if not text:
         return {}, {}
     try:
@@ -95,20 +116,17 @@ def _boundaries(text: str | None, notes: list[str]) -> tuple[dict[str, list[str]
         notes.append(f"{ENV_BOUNDARIES} is not valid JSON ({exc}); no fingerprints are taken")
         return {}, {}
     names: dict[str, list[str]] = {}
-    cells: dict[str, str] = {}
-    ok = isinstance(value, dict)
-    for step, spec in (value.items() if ok else ()):
-        if isinstance(spec, dict) and isinstance(spec.get("after"), str):
-            cells[step] = spec["after"]
-            spec = spec.get("names")
-        if not (isinstance(step, str) and isinstance(spec, list) and all(isinstance(n, str) for n in spec)):
-            ok = False
-            break
-        names[step] = list(spec)
-    if not ok:
+    cells: dict[str, dict[str, str]] = {}
+    parsed = [boundary_spec(k, v) for k, v in value.items()] if isinstance(value, dict) else [None]
+    if any(p is None for p in parsed):
         notes.append(f"{ENV_BOUNDARIES} must be a JSON object {{step: [names]}} or "
-                     "{step: {after: cell id, names: [names]}}; no fingerprints are taken")
+                     "{step: {after: cell id or {name: cell id}, names: [names]}}; "
+                     "no fingerprints are taken")
         return {}, {}
+    for step, (step_names, step_cells) in zip(value, parsed):
+        names[step] = step_names
+        if step_cells:
+            cells[step] = step_cells
     return names, cells
 
 

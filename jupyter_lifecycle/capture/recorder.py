@@ -91,7 +91,7 @@ class Recorder:
                           if shell is not None else frozenset())
         self.layout: Layout | None = None
         self._special: dict = {}
-        self._boundary_stage: dict[str, str] = {}
+        self._boundary_at: dict[str, list[tuple[str, list[str]]]] = {}  # cell → (step, names)
         self.run = _Run(config.run_id, self._baseline)
         self.run.notes.extend(config.notes)
         self._set_layout(read_layout(config.notebook))
@@ -152,7 +152,7 @@ class Recorder:
     # -- layout ------------------------------------------------------------------------------
     def _set_layout(self, layout: Layout | None) -> None:
         special: dict = {}
-        boundary_stage: dict[str, str] = {}
+        boundary_at: dict[str, list[tuple[str, list[str]]]] = {}
         if layout is not None:
             for cell_id, place in layout.cells.items():
                 flags = ((_PARAMS if place.stage == "parameters" else 0)
@@ -163,13 +163,19 @@ class Recorder:
             last_eval = layout.last_of_stage.get("evaluate")
             if last_eval:
                 special[last_eval] = special.get(last_eval, 0) | _EVALUATE
-            for stage in self.config.boundaries:
-                cell_id = self.config.boundary_cells.get(stage) or layout.last_of_stage.get(stage)
-                if cell_id:
+            for stage, names in self.config.boundaries.items():
+                at = self.config.boundary_cells.get(stage, {})
+                default = layout.last_of_stage.get(stage)
+                by_cell: dict[str, list[str]] = {}
+                for name in names:
+                    cell_id = at.get(name) or default
+                    if cell_id:
+                        by_cell.setdefault(cell_id, []).append(name)
+                for cell_id, cell_names in by_cell.items():
                     special[cell_id] = special.get(cell_id, 0) | _BOUNDARY
-                    boundary_stage[cell_id] = stage
+                    boundary_at.setdefault(cell_id, []).append((stage, cell_names))
         self.layout = layout
-        self._boundary_stage = boundary_stage
+        self._boundary_at = boundary_at
         self._special = special  # swapped last: hooks read it without a lock
 
     def set_layout(self, cells) -> None:
@@ -257,11 +263,9 @@ class Recorder:
                     run.notes.append("metrics not recorded (not float/int/str): "
                                      + ", ".join(sorted(set(skipped))))
         if flags & _BOUNDARY:
-            stage = self._boundary_stage.get(cell_id)
-            if stage:
-                run.fingerprints[stage] = {
-                    name: (fingerprint(ns[name]) if name in ns else None)
-                    for name in self.config.boundaries.get(stage, ())}
+            for stage, names in self._boundary_at.get(cell_id, ()):
+                run.fingerprints.setdefault(stage, {}).update({
+                    name: (fingerprint(ns[name]) if name in ns else None) for name in names})
 
     # -- explicit API ------------------------------------------------------------------------
     def log_metric(self, name: str, value) -> None:
@@ -425,9 +429,9 @@ def start(notebook=None, kind: str = "pipeline", run_id: str | None = None, stor
     environ[_config.ENV_KIND] = kind
     config = _config.from_env(environ, default_kind="pipeline")
     if boundaries is not None:
-        config.boundaries = {k: list(v["names"] if isinstance(v, dict) else v)
-                             for k, v in boundaries.items()}
-        config.boundary_cells = {k: v["after"] for k, v in boundaries.items() if isinstance(v, dict)}
+        parsed = {k: _config.boundary_spec(k, v) for k, v in boundaries.items()}
+        config.boundaries = {k: p[0] for k, p in parsed.items() if p is not None}
+        config.boundary_cells = {k: p[1] for k, p in parsed.items() if p is not None and p[1]}
     recorder = Recorder(config)
     recorder.install()
     _CURRENT = recorder

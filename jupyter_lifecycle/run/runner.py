@@ -58,12 +58,13 @@ def _read(notebook: Path) -> dict:
 
 
 def stage_boundaries(notebook: Path) -> dict[str, dict]:
-    """{step: {after: last cell id, names: outputs}} from the stage graph, for fingerprints (``nb2pipe run --fingerprint``)."""
+    """{step: {after: {name: cell id}, names: outputs}} from the stage graph, for fingerprints (``nb2pipe run --fingerprint``)."""
     from ..api import load_graph
 
     graph = load_graph(notebook)
-    return {node.name: {"after": node.cells[-1].id, "names": list(node.outputs)}
-            for node in graph.stages if node.outputs}
+    from ..verify import step_boundaries
+
+    return {step: spec for step, spec in step_boundaries(graph).items() if spec["names"]}
 
 
 def fallback_record(nb: dict, notebook: Path, run_id: str, started: float, params: dict, output: Path,

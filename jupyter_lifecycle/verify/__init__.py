@@ -125,8 +125,19 @@ def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdi
 
 
 def step_boundaries(graph) -> dict[str, dict]:
-    """{step: {"after": its last cell's id, "names": its outputs}}: where the kernel fingerprints."""
-    return {node.name: {"after": node.cells[-1].id, "names": list(node.outputs)} for node in graph.stages}
+    """{step: {"after": {name: cell id}, "names": its outputs}}: each output is fingerprinted in
+    the kernel after the step's last cell that writes it. (A merged step's later cells commute
+    with the steps between, which may still rebind a name its earlier cells wrote.)"""
+    return {node.name: {"after": output_cells(node), "names": list(node.outputs)} for node in graph.stages}
+
+
+def output_cells(node) -> dict[str, str]:
+    last: dict[str, str] = {}
+    for block in node.blocks:
+        for names in block.names:
+            for name in (*names.defines, *names.mutates):
+                last[name] = block.cell.id
+    return {name: last.get(name, node.cells[-1].id) for name in node.outputs}
 
 
 def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir: str | Path | None = None,
