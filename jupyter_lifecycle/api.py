@@ -86,7 +86,7 @@ def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel) -> C
     files, notes = generate_package(graph, package, store=cache, notebook_ref=notebook_ref)
     result.files = files
     result.diagnostics.extend(notes)
-    problems = check_generated(files, graph.notebook)
+    problems = check_generated(files, graph.notebook, cache)
     if problems:  # never hand over a package that cannot run: write nothing
         result.diagnostics.extend(problems)
         return result

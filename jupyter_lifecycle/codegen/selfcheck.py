@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
 import re
 import symtable
 from collections.abc import Iterable
@@ -18,18 +19,30 @@ from collections.abc import Iterable
 from ..errors import Diagnostic, Location, Severity
 from ..notebook import TaggedNotebook
 from .common import GeneratedFile
+from .render_cache import TextStore, _codegen_hash
 
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__",
                                          "__package__", "__loader__", "__builtins__", "__path__"}
 _PROVENANCE = re.compile(r"#.* · cell (\d+) \(id ([^)]*)\)")
 
 
-def check_generated(files: Iterable[GeneratedFile], nb: TaggedNotebook) -> list[Diagnostic]:
-    """One error per generated Python module that does not compile or reads an undefined name."""
+def check_generated(files: Iterable[GeneratedFile], nb: TaggedNotebook,
+                    store: TextStore | None = None) -> list[Diagnostic]:
+    """One error per generated Python module that does not compile or reads an undefined name.
+
+    ``store`` remembers modules found clean (by their text's hash), so a warm conversion checks
+    only what changed."""
     problems: list[Diagnostic] = []
     for f in files:
-        if f.path.endswith(".py"):
-            problems.extend(_check_module(f, nb))
+        if not f.path.endswith(".py"):
+            continue
+        key = "selfcheck-ok:" + hashlib.sha256((_codegen_hash() + f.text).encode("utf-8")).hexdigest()
+        if store is not None and store.get_text(key) is not None:
+            continue
+        found = _check_module(f, nb)
+        problems.extend(found)
+        if store is not None and not found:
+            store.put_text(key, "1")
     return problems
 
 
