@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -14,6 +15,7 @@ from ..notebook import Cell, TaggedNotebook
 from .params import Param
 
 DEFINITION_KINDS = ("import", "def", "class", "constant")
+_GLOBAL_STATEMENT = re.compile(r"^\s+global\s", re.MULTILINE)  # cheap test before the tree
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Definition:
     @property
     def global_writes(self) -> tuple[str, ...]:
         """Names a function's body declares ``global`` (it may rebind them)."""
-        if self.kind != "def" or "global" not in self.cell.source or self.statement is None:
+        if self.kind != "def" or not _GLOBAL_STATEMENT.search(self.cell.source) or self.statement is None:
             return ()
         found: list[str] = []
 
