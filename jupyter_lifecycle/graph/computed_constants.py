@@ -10,6 +10,7 @@ and string functions and pure builtins. Anything else (``df = pd.read_csv(PATH)`
 from __future__ import annotations
 
 import libcst as cst
+from libcst.helpers import get_full_name_for_node
 
 PURE_MODULES = frozenset({"os", "posixpath", "ntpath", "pathlib", "string"})  # os: os.path.* only
 PURE_BUILTINS = frozenset({"str", "int", "float", "bool", "tuple", "list", "dict", "set",
@@ -34,7 +35,7 @@ class _Calls(cst.CSTVisitor):
         if isinstance(root, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
             return  # "a_{}".format(x), ", ".join(names)
         if isinstance(root, cst.Name) and root.value in self.pure_names:
-            if root.value not in self.os_names or _dotted(node.func).startswith(f"{root.value}.path."):
+            if root.value not in self.os_names or (get_full_name_for_node(node.func) or "").startswith(f"{root.value}.path."):
                 return
         self.pure = False
 
@@ -45,14 +46,6 @@ class _Calls(cst.CSTVisitor):
     def visit_NamedExpr(self, node: cst.NamedExpr) -> bool:
         self.pure = False
         return False
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 def builds_a_value(statement: cst.BaseStatement, pure_names: frozenset[str],
