@@ -32,8 +32,9 @@ def programs(draw):
         stage = draw(st.sampled_from(STAGES))
         choice = draw(st.integers(0, 4)) if bound else 0
         target = draw(st.sampled_from(NAMES))
-        if choice == 4 and lists:
-            source = f"{draw(st.sampled_from(lists))}.append({draw(st.sampled_from(bound))})"
+        scalars = [n for n in bound if n not in lists]
+        if choice == 4 and lists and scalars:  # (a list appended to itself would not compare)
+            source = f"{draw(st.sampled_from(lists))}.append({draw(st.sampled_from(scalars))})"
         elif choice == 3 and target not in bound:
             source = f"{target} = []"
             lists.append(target)

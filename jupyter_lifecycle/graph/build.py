@@ -20,6 +20,7 @@ from ..analysis.imports import ImportSpec, star_exports
 from ..errors import Diagnostic, Location, Severity
 from ..notebook import Cell, TaggedNotebook
 from .computed_constants import PURE_BUILTINS, PURE_MODULES, builds_a_value
+from .steps import injected_globals, split_steps
 from .model import Block, Definition, Source, StageGraph, StageNode, TestNode
 from .params import read_parameters
 
@@ -85,7 +86,7 @@ class _Builder:
         self._check_cells()
         self._check_execution_order()
         self._collect_definitions()
-        self.injected = self._injected_globals()
+        self.injected = injected_globals(self.definitions, set(self.params) | set(self.data_cells))
         stages = self._dataflow()
         tests = self._tests(stages)
         stages = self._assign_outputs(stages, tests)
@@ -260,27 +261,6 @@ class _Builder:
         self.definitions[definition.name] = definition
 
     # -- dataflow ------------------------------------------------------------------------
-    def _steps(self) -> list[tuple[str, list[Cell]]]:
-        """(stage, cells) per step: maximal runs of consecutive exported cells of one stage, in
-        notebook order; a later run joins the previous step of its stage only when it commutes
-        with every step in between (neither reads nor rebinds what the other binds), so the merge
-        changes no read's reaching definition."""
-        runs: list[tuple[str, list[Cell]]] = []
-        for cell in self.exported_cells():
-            if runs and runs[-1][0] == cell.stage:
-                runs[-1][1].append(cell)
-            else:
-                runs.append((cell.stage, [cell]))
-        steps: list[tuple[str, list[Cell]]] = []
-        for stage, cells in runs:
-            target = next((i for i in range(len(steps) - 1, -1, -1) if steps[i][0] == stage), None)
-            if target is not None and all(self._commute(cells, between)
-                                          for _, between in steps[target + 1:]):
-                steps[target][1].extend(cells)
-            else:
-                steps.append((stage, list(cells)))
-        return steps
-
     def _effects(self, cells: list[Cell]) -> tuple[set[str], set[str]]:
         """(reads, writes) of data names over cells' exported statements; definitions excluded."""
         reads: set[str] = set()
@@ -293,11 +273,6 @@ class _Builder:
                 writes.update(names.defines)
                 writes.update(names.mutates)
         return reads - set(self.definitions), writes - set(self.definitions)
-
-    def _commute(self, moved: list[Cell], between: list[Cell]) -> bool:
-        moved_reads, moved_writes = self._effects(moved)
-        reads, writes = self._effects(between)
-        return not (moved_writes & (reads | writes)) and not (writes & moved_reads)
 
     def _blocks(self, cells: list[Cell], keep_definitions: bool = False) -> list[Block]:
         blocks = []
@@ -318,7 +293,7 @@ class _Builder:
         self.stage_order = {}
         nodes: list[StageNode] = []
         seen: dict[str, int] = defaultdict(int)
-        for stage, cells in self._steps():
+        for stage, cells in split_steps(self.exported_cells(), self._effects):
             blocks = self._blocks(cells)
             if not blocks:
                 continue
@@ -395,30 +370,6 @@ class _Builder:
         for read in reads:
             yield read
             yield from self.injected.get(read, ())
-
-    def _injected_globals(self) -> dict[str, tuple[str, ...]]:
-        """For each function, the parameters and computed values it reads as globals, directly
-        or through the functions it calls (a fixed point over the call graph)."""
-        data = set(self.params) | set(self.data_cells)
-        direct: dict[str, list[str]] = {}
-        calls: dict[str, list[str]] = {}
-        for name, d in self.definitions.items():
-            if d.kind != "def":
-                continue
-            direct[name] = [r for r in d.global_reads if r in data and r not in self.definitions]
-            calls[name] = [r for r in d.global_reads if r in self.definitions
-                           and self.definitions[r].kind == "def" and r != name]
-        result = {name: list(found) for name, found in direct.items()}
-        changed = True
-        while changed:
-            changed = False
-            for name, callees in calls.items():
-                for callee in callees:
-                    for value in result.get(callee, ()):
-                        if value not in result[name]:
-                            result[name].append(value)
-                            changed = True
-        return {name: tuple(values) for name, values in result.items() if values}
 
     def _has_source(self, read: str, earlier) -> bool:
         return (any(read in produced for _, produced in earlier) or read in self.params

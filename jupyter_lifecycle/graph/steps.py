@@ -1,0 +1,64 @@
+"""Steps in notebook order, and what functions read as globals: pure functions over values.
+
+``split_steps``: consecutive cells of one stage form a step; a later run of the same stage joins
+the previous step of its stage only when it commutes with every step in between (neither reads
+nor rebinds what the other writes), so the merge changes no read's reaching definition.
+
+``injected_globals``: for each function, the notebook values (parameters, computed data) it
+reads as globals, directly or through the functions it calls — a fixed point over the call graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from ..notebook import Cell
+from .model import Definition
+
+Effects = Callable[[list[Cell]], tuple[set[str], set[str]]]  # cells → (reads, writes)
+
+
+def split_steps(cells: list[Cell], effects: Effects) -> list[tuple[str, list[Cell]]]:
+    """(stage, cells) per step, in notebook order."""
+    runs: list[tuple[str, list[Cell]]] = []
+    for cell in cells:
+        if runs and runs[-1][0] == cell.stage:
+            runs[-1][1].append(cell)
+        else:
+            runs.append((cell.stage, [cell]))
+    steps: list[tuple[str, list[Cell]]] = []
+    for stage, run in runs:
+        target = next((i for i in range(len(steps) - 1, -1, -1) if steps[i][0] == stage), None)
+        if target is not None and all(commute(run, between, effects) for _, between in steps[target + 1:]):
+            steps[target][1].extend(run)
+        else:
+            steps.append((stage, list(run)))
+    return steps
+
+
+def commute(moved: list[Cell], between: list[Cell], effects: Effects) -> bool:
+    moved_reads, moved_writes = effects(moved)
+    reads, writes = effects(between)
+    return not (moved_writes & (reads | writes)) and not (writes & moved_reads)
+
+
+def injected_globals(definitions: Mapping[str, Definition], data: set[str]) -> dict[str, tuple[str, ...]]:
+    """{function: the data names it reads as globals, its callees' included}."""
+    result: dict[str, list[str]] = {}
+    calls: dict[str, list[str]] = {}
+    for name, d in definitions.items():
+        if d.kind != "def":
+            continue
+        result[name] = [r for r in d.global_reads if r in data and r not in definitions]
+        calls[name] = [r for r in d.global_reads if r in definitions
+                       and definitions[r].kind == "def" and r != name]
+    changed = True
+    while changed:
+        changed = False
+        for name, callees in calls.items():
+            for callee in callees:
+                for value in result.get(callee, ()):
+                    if value not in result[name]:
+                        result[name].append(value)
+                        changed = True
+    return {name: tuple(values) for name, values in result.items() if values}
