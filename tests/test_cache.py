@@ -53,12 +53,13 @@ def test_regenerating_after_one_edit_rebuilds_only_that_stage(tmp_path, monkeypa
     cache = AnalysisCache(cache_dir)
     rendered = rows(cache, "render")
     # Edit a comment in the train cell: only the train stage's file is rendered again, and
-    # within it only the edited cell (one new stage file, one new cell fragment).
+    # within it only the edited cell (one new stage file, one new cell fragment), and only that
+    # file is self-checked again (one new clean-module entry).
     train = next(c for c in raw["cells"] if c.get("id") == "train-fit")
     train["source"] = "# tuned\n" + "".join(train["source"])
     nb.write_text(json.dumps(raw))
     second = convert(nb, tmp_path / "b")
-    assert rows(cache, "render") == rendered + 2
+    assert rows(cache, "render") == rendered + 3
     before = {f.path: f.text for f in first.files}
     after = {f.path: f.text for f in second.files}
     assert before.keys() == after.keys()
