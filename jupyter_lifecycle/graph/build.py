@@ -1,7 +1,7 @@
 """Build the StageGraph from a TaggedNotebook and its per-cell analyses.
 
 Steps run in notebook order: consecutive cells of one stage form a step, and a later run of the
-same stage joins it only when that changes no read's reaching definition (``_steps``). A step's
+same stage joins it only when that changes no read's reaching definition (``steps.py``). A step's
 inputs are the names it reads before binding them that an earlier stage binds or
 mutates (the latest such stage provides them); its outputs are what later stages, gates, tests or
 the run's results need. Definitions (imports, functions, classes, literal constants) are not data:
@@ -174,6 +174,7 @@ class _Builder:
         counts: dict[str, int] = defaultdict(int)
         for name, _ in constants:
             counts[name] += 1
+
         def qualifies(name: str) -> bool:
             return (counts[name] == 1 and name not in self.data_cells and name not in mutated
                     and name not in self.params and name not in self.definitions)
