@@ -55,13 +55,12 @@ class VerifyResult:
         return None
 
     def to_dict(self) -> dict:
-        return {
-            "notebook": self.notebook, "package_dir": str(self.package_dir), "ok": self.ok,
-            "parameters": self.parameters, "run_id": self.run_id,
-            "notebook_error": self.notebook_error, "pipeline_error": self.pipeline_error,
-            **self.comparison.to_dict(),
-            "ok": self.ok, "reason": self.reason, "compared": self.comparison.compared,
-        }
+        report = {"notebook": self.notebook, "package_dir": str(self.package_dir),
+                  "parameters": self.parameters, "run_id": self.run_id,
+                  "notebook_error": self.notebook_error, "pipeline_error": self.pipeline_error}
+        report.update(self.comparison.to_dict())  # its "ok" is the comparison's alone: ours wins
+        report.update(ok=self.ok, reason=self.reason, compared=self.comparison.compared)
+        return report
 
 
 @contextmanager
