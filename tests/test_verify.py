@@ -152,3 +152,20 @@ def test_a_merged_step_is_fingerprinted_where_each_value_was_written(tmp_path, m
     statuses = {(v.stage, v.name): v.status for v in result.comparison.values}
     assert statuses[("prepare", "b")] == "match"  # b = 1 after cell 0, not 2 after cell 2
     assert result.ok, result.reason
+
+
+def test_mismatches_downstream_of_nondeterminism_blame_no_step():
+    from jupyter_lifecycle.verify.compare import mark_nondeterministic
+
+    boundaries = {"prepare": ["X"], "train": ["model"], "evaluate": ["score"]}
+    nb1 = {"prepare": {"X": "x"}, "train": {"model": "m1"}, "evaluate": {"score": "s1"}}
+    nb2 = {"prepare": {"X": "x"}, "train": {"model": "m2"}, "evaluate": {"score": "s1"}}  # s: by chance
+    pipe = {"prepare": {"X": "x"}, "train": {"model": "m3"}, "evaluate": {"score": "s3"}}
+    marked = mark_nondeterministic(compare(boundaries, nb1, pipe, {"acc": 0.5}, {"acc": 0.7}),
+                                   nb1, nb2, {"acc": 0.5}, {"acc": 0.5})
+    assert [v.status for v in marked.values] == ["match", "nondeterministic", "nondeterministic"]
+    assert marked.metrics[0][3] == "nondeterministic" and marked.first_mismatch is None
+    # a difference before the first random step is still the conversion's
+    pipe["prepare"]["X"] = "other"
+    marked = mark_nondeterministic(compare(boundaries, nb1, pipe, None, None), nb1, nb2, None, None)
+    assert marked.first_mismatch == "prepare"

@@ -96,18 +96,23 @@ def compare(boundaries: dict[str, list[str]], notebook: dict, pipeline: dict,
 def mark_nondeterministic(comparison: Comparison, first: dict, second: dict,
                           first_metrics: dict | None, second_metrics: dict | None) -> Comparison:
     """Values (and metrics) on which two runs of the notebook disagree are not the conversion's
-    fault: they become ``nondeterministic`` instead of ``mismatch``."""
+    fault: they become ``nondeterministic`` instead of ``mismatch``, and so does every mismatch
+    in or after the first step where the notebook disagrees with itself."""
+    differ = [(first.get(v.stage) or {}).get(v.name) != (second.get(v.stage) or {}).get(v.name)
+              for v in comparison.values]
+    metrics_differ = any((first_metrics or {}).get(n) != (second_metrics or {}).get(n)
+                         for n, *_ in comparison.metrics)
+    # From the first step where the notebook disagrees with itself on, a mismatch may come from
+    # that randomness (a value with few outcomes can agree twice by chance): blame no step there.
+    steps = list(dict.fromkeys(v.stage for v in comparison.values))
+    random_from = next((steps.index(v.stage) for v, d in zip(comparison.values, differ) if d), None)
     values = []
-    for v in comparison.values:
-        a = (first.get(v.stage) or {}).get(v.name)
-        b = (second.get(v.stage) or {}).get(v.name)
-        if v.status == MISMATCH and a != b:
+    for v, d in zip(comparison.values, differ):
+        downstream = random_from is not None and steps.index(v.stage) >= random_from
+        if v.status == MISMATCH and (d or downstream):
             v = ValueCheck(v.stage, v.name, v.notebook, v.pipeline, NONDETERMINISTIC)
         values.append(v)
-    metrics = []
-    for name, a, b, status in comparison.metrics:
-        one, two = (first_metrics or {}).get(name), (second_metrics or {}).get(name)
-        if status == MISMATCH and one != two:
-            status = NONDETERMINISTIC
-        metrics.append((name, a, b, status))
+    random = random_from is not None or metrics_differ
+    metrics = [(name, a, b, NONDETERMINISTIC if status == MISMATCH and random else status)
+               for name, a, b, status in comparison.metrics]
     return Comparison(values, metrics)
