@@ -229,3 +229,19 @@ def test_loop_carried_accumulator_is_local_with_a_warning_unless_an_earlier_stag
     assert provided.stage("prepare").inputs == ("parts", "acc")  # conservative: an input
     simple = graph_of([("x = x + 1", ["lifecycle:prepare"])])  # not a block: a real error
     assert codes(simple) == ["read-before-definition"]
+
+
+def test_code_using_a_function_that_a_later_cell_redefines_is_refused():
+    g = graph_of([("def scale(a):\n    return a * 2", ["lifecycle:setup"]),
+                  ("x = scale(3)", ["lifecycle:prepare"]),
+                  ("def scale(a):\n    return a * 10\ny = scale(3)", ["lifecycle:train"])])
+    (d,) = g.errors
+    assert d.code == "redefined-in-use" and d.location.cell_index == 1
+    assert "'scale'" in d.message and "cell 0" in d.message and "cell 2" in d.message
+
+
+def test_a_redefinition_before_any_use_keeps_the_last_definition():
+    g = graph_of([("def scale(a):\n    return a * 2", ["lifecycle:setup"]),
+                  ("def scale(a):\n    return a * 10", ["lifecycle:setup"]),
+                  ("y = scale(3)", ["lifecycle:train"])])
+    assert g.errors == () and "redefined" in codes(g, "warning")

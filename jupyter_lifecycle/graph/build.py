@@ -54,6 +54,7 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = list(nb.diagnostics)
         self.definitions: dict[str, Definition] = {}
         self.data_cells: dict[str, list[Cell]] = defaultdict(list)  # name → cells binding it
+        self.superseded: dict[str, Definition] = {}  # def/class name → its first definition
         self._reported: set[tuple] = set()
 
     # -- helpers -------------------------------------------------------------------------
@@ -259,7 +260,20 @@ class _Builder:
                       f"{definition.kind} {definition.name!r} is defined again (first in cell "
                       f"{previous.cell.index}); the package keeps this last definition",
                       definition.cell, definition.line)
+        if previous is not None and previous.kind in ("def", "class"):
+            self.superseded[definition.name] = previous
         self.definitions[definition.name] = definition
+
+    def _check_live_definition(self, read: str, cell: Cell, index: int, line: int) -> None:
+        """Code that runs while an earlier definition of ``read`` is live would call the last one
+        in the package: refuse rather than compute something else."""
+        final = self.definitions[read]
+        if (cell.index, index) < (final.cell.index, final.index or 0):
+            first = self.superseded[read]
+            self.diag(Severity.ERROR, "redefined-in-use",
+                      f"this code uses {first.kind} {read!r} of cell {first.cell.index}, but cell "
+                      f"{final.cell.index} defines it again and the package can keep one "
+                      f"definition; rename one of them (e.g. {read}_v2)", cell, line)
 
     # -- dataflow ------------------------------------------------------------------------
     def _effects(self, cells: list[Cell]) -> tuple[set[str], set[str]]:
@@ -353,7 +367,10 @@ class _Builder:
                     if names.compound and read in names.defines and not self._has_source(read, earlier):
                         self._loop_carried(read, block.cell, line, stage)
                         continue
-                    yield read, self._resolve(read, earlier, block.cell, line, stage)
+                    source = self._resolve(read, earlier, block.cell, line, stage)
+                    if source.kind == "definition" and read in self.superseded:
+                        self._check_live_definition(read, block.cell, names.index, line)
+                    yield read, source
                 bound.update(names.defines)
                 bound.update(m for m in names.mutates if m not in self.definitions)
                 if calls_defs and names.kind in ("def", "class"):
