@@ -104,7 +104,9 @@ class _Methods:
 
 
 def params_module(graph: StageGraph) -> GeneratedFile:
-    support = cst.parse_module(_SUPPORT)
+    needs_field = any(p.type_name in ("list", "dict") for p in graph.params)  # default_factory
+    support = cst.parse_module(_SUPPORT if needs_field else _SUPPORT.replace(
+        "dataclass, field, fields", "dataclass, fields", 1))
     methods_class = cst.parse_module(_METHODS).body[0]
     assert isinstance(methods_class, cst.ClassDef)
     types = cst.Dict([
