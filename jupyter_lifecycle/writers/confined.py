@@ -98,20 +98,6 @@ def read_file(root_fd: int, path: str) -> bytes | None:
         os.close(dir_fd)
 
 
-def check_writable(root_fd: int, path: str) -> None:
-    """Raise UnsafePath when writing ``path`` would follow a link; creates nothing."""
-    parts = relative_parts(path)
-    dir_fd = _open_dir(root_fd, parts[:-1], path, create=False)
-    if dir_fd is None:
-        return
-    try:
-        st = _lstat(dir_fd, parts[-1])
-        if st is not None and stat.S_ISLNK(st.st_mode):
-            raise UnsafePath(path, "is a symbolic link")
-    finally:
-        os.close(dir_fd)
-
-
 def write_file(root_fd: int, path: str, data: bytes, *, umask: int) -> None:
     """Write ``data`` to ``path`` by a rename of a temporary sibling: never half-written."""
     parts = relative_parts(path)

@@ -119,9 +119,8 @@ def _plan_existing(plan: Plan, files: list[GeneratedFile], out_dir: Path, root_f
     manifest = _read_manifest(out_dir, root_fd) or {}
     new_paths = {f.path for f in files}
     for f in files:
-        current = confined.read_file(root_fd, f.path)
+        current = confined.read_file(root_fd, f.path)  # raises on a link anywhere on the way
         if current is None:
-            confined.check_writable(root_fd, f.path)
             plan.create.append(f.path)
             continue
         plan.current[f.path] = current
