@@ -16,6 +16,12 @@ import libcst as cst
 PARTIAL = "functools.partial("
 
 
+def functools_import(code: str | list[cst.CSTNode]) -> list[cst.BaseStatement]:
+    """``[import functools]`` when the code (text or nodes) uses ``functools.partial``, else ``[]``."""
+    text = code if isinstance(code, str) else "".join(cst.Module([]).code_for_node(n) for n in code)
+    return [cst.parse_statement("import functools\n")] if PARTIAL in text else []
+
+
 def _keyword(name: str) -> cst.Arg:
     return cst.Arg(cst.Name(name), keyword=cst.Name(name),
                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))

@@ -8,7 +8,7 @@ from ..graph import Block, StageGraph, StageNode
 from .common import (GeneratedFile, from_import, imports_for, module, notebook_name, provenance_line,
                      plural, render)
 from .fragments import CellTexts, render_cell
-from .pass_globals import PARTIAL, relevant, rewrite, with_keyword_only
+from .pass_globals import functools_import, relevant, rewrite, with_keyword_only
 from .render_cache import TextStore, texts_key
 
 
@@ -59,9 +59,7 @@ def stage_module(graph: StageGraph, node: StageNode, store: TextStore | None = N
     gate = node.kind == "gate"
     cells_text = "".join(cell_texts(graph, b, gate, store).fragment(n.index for n in b.names)
                          for b in node.blocks)
-    imports = imports_for(graph, node.uses, "..helpers")
-    if PARTIAL in cells_text:
-        imports.insert(0, cst.parse_statement("import functools\n"))
+    imports = [*functools_import(cells_text), *imports_for(graph, node.uses, "..helpers")]
     if gate:
         imports.append(from_import("..errors", ["ValidationFailed"]))
     mod = module(graph, f"Stage `{node.name}`: {graph.notebook.table[node.stage].description}.",
@@ -100,8 +98,7 @@ def helpers_module(graph: StageGraph) -> GeneratedFile:
         leading.append(cst.EmptyLine(comment=cst.Comment(comment)))
         leading.extend(line for line in statement.leading_lines if line.comment is not None)
         body.append(statement.with_changes(leading_lines=leading))
-    if any(PARTIAL in cst.Module([]).code_for_node(b) for b in body):
-        imports.insert(0, cst.parse_statement("import functools\n"))
+    imports = [*functools_import(body), *imports]
     mod = module(graph, f"Functions, classes and constants defined in {notebook_name(graph)}.",
                  [*imports, *body])
     return GeneratedFile("helpers.py", render(mod), "definitions: " + ", ".join(graph.helpers))

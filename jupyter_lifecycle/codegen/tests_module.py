@@ -9,7 +9,7 @@ import libcst as cst
 from libcst.helpers import parse_template_statement
 
 from ..graph import StageGraph, TestNode
-from .pass_globals import PARTIAL
+from .pass_globals import functools_import
 from .common import GeneratedFile, block_statements, from_import, imports_for, module, render
 
 _CONFTEST = '''
@@ -149,8 +149,7 @@ def test_cells_file(graph: StageGraph, package: str) -> GeneratedFile:
     if any(t.params for t in graph.tests):
         imports.append(from_import(f"{package}.params", ["Params"]))
     functions = [_test_function(graph, t) for t in graph.tests]
-    if any(PARTIAL in cst.Module([]).code_for_node(f) for f in functions):
-        imports.insert(0, cst.parse_statement("import functools\n"))
+    imports = [*functools_import(functions), *imports]
     return GeneratedFile("tests/test_notebook_cells.py", render(module(
         graph, "The notebook's test cells, run against the pipeline's results.",
         [*imports, *functions])), "test cells " + ", ".join(t.cell.id for t in graph.tests))

@@ -4,6 +4,8 @@
 the previous step of its stage only when it commutes with every step in between (neither reads
 nor rebinds what the other writes), so the merge changes no read's reaching definition.
 
+``step_boundaries``: where the kernel fingerprints each step's outputs (verify, ``nb2pipe run``).
+
 ``injected_globals``: for each function, the notebook values (parameters, computed data) it
 reads as globals, directly or through the functions it calls — a fixed point over the call graph.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from ..notebook import Cell
-from .model import Definition
+from .model import Definition, StageGraph, StageNode
 
 Effects = Callable[[list[Cell]], tuple[set[str], set[str]]]  # cells → (reads, writes)
 
@@ -62,3 +64,19 @@ def injected_globals(definitions: Mapping[str, Definition], data: set[str]) -> d
                         result[name].append(value)
                         changed = True
     return {name: tuple(values) for name, values in result.items() if values}
+
+
+def step_boundaries(graph: StageGraph) -> dict[str, dict]:
+    """{step: {"after": {name: cell id}, "names": its outputs}}: each output is fingerprinted in
+    the kernel after the step's last cell that writes it. (A merged step's later cells commute
+    with the steps between, which may still rebind a name its earlier cells wrote.)"""
+    return {node.name: {"after": output_cells(node), "names": list(node.outputs)} for node in graph.stages}
+
+
+def output_cells(node: StageNode) -> dict[str, str]:
+    last: dict[str, str] = {}
+    for block in node.blocks:
+        for names in block.names:
+            for name in (*names.defines, *names.mutates):
+                last[name] = block.cell.id
+    return {name: last.get(name, node.cells[-1].id) for name in node.outputs}

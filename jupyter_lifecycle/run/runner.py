@@ -62,7 +62,7 @@ def stage_boundaries(notebook: Path) -> dict[str, dict]:
     from ..api import load_graph
 
     graph = load_graph(notebook)
-    from ..verify import step_boundaries
+    from ..graph.steps import step_boundaries
 
     return {step: spec for step, spec in step_boundaries(graph).items() if spec["names"]}
 

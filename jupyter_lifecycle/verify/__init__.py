@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DiagnosticsFailed, Location, NotebookError
+from ..graph.steps import step_boundaries
 from .compare import MISMATCH, Comparison, compare, mark_nondeterministic
 
 
@@ -123,22 +124,6 @@ def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdi
     return {"record": record, "error": error}
 
 
-def step_boundaries(graph) -> dict[str, dict]:
-    """{step: {"after": {name: cell id}, "names": its outputs}}: each output is fingerprinted in
-    the kernel after the step's last cell that writes it. (A merged step's later cells commute
-    with the steps between, which may still rebind a name its earlier cells wrote.)"""
-    return {node.name: {"after": output_cells(node), "names": list(node.outputs)} for node in graph.stages}
-
-
-def output_cells(node) -> dict[str, str]:
-    last: dict[str, str] = {}
-    for block in node.blocks:
-        for names in block.names:
-            for name in (*names.defines, *names.mutates):
-                last[name] = block.cell.id
-    return {name: last.get(name, node.cells[-1].id) for name in node.outputs}
-
-
 def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir: str | Path | None = None,
            kernel: str = "python3") -> VerifyResult:
     from ..api import convert, load_graph
@@ -193,7 +178,7 @@ def unseeded_suspect(graph, comparison) -> str | None:
     steps = {v.stage for v in comparison.values if v.status == "nondeterministic"} or \
         {node.name for node in graph.stages}
     for node in graph.stages:
-        if node.name not in steps and comparison.values:
+        if node.name not in steps:
             continue
         for cell in node.cells:
             for number, line in enumerate(cell.source.splitlines(), 1):
