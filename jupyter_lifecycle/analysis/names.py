@@ -202,5 +202,6 @@ def _fallback(index: int, line: int, statement, bound: set[str] | None) -> State
     except Exception:
         kind = "code"
     reads = tuple(n for n in names if bound is None or n not in bound)
+    earlier = tuple(n for n in names if bound is not None and n in bound)
     return StatementNames(index, line, kind, tuple(defines), reads, tuple(names), tuple(names),
-                          tuple(stars), tuple(imported))
+                          tuple(stars), tuple(imported), earlier_reads=earlier)
