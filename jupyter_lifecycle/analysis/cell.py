@@ -18,7 +18,7 @@ from .imports import ImportSpec, import_specs
 from .ipython_syntax import CODE_MAGICS, MagicRewriter, MagicUse, split_cell_magic, transform_ipython
 from .names import StatementNames, analyze_names
 
-ANALYZER_VERSION = 10
+ANALYZER_VERSION = 11
 
 # Method chains that only look at a value, so a trailing call of them is a display.
 DISPLAY_METHODS = frozenset({
