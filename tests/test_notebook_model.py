@@ -126,3 +126,133 @@ def test_reading_a_notebook_does_not_import_nbformat():
             "print('nbformat' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+# Valid JSON, invalid notebook: each found by fuzzing to crash the reader with a traceback.
+# (what to change in a good notebook, the field the message must name, the cell it must name)
+def _set(*keys_value):
+    *keys, value = keys_value
+
+    def change(raw):
+        target = raw
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+    return change
+
+
+MALFORMED = {
+    "nbformat_minor null": (_set("nbformat_minor", None), "nbformat_minor", None),
+    "nbformat_minor string": (_set("nbformat_minor", "5"), "nbformat_minor", None),
+    "kernelspec null": (_set("metadata", "kernelspec", None), "metadata.kernelspec", None),
+    "kernelspec string": (_set("metadata", "kernelspec", "python3"), "metadata.kernelspec", None),
+    "kernelspec name a list": (_set("metadata", "kernelspec", "name", ["p"]), "kernelspec.name", None),
+    "language_info a list": (_set("metadata", "language_info", [1]), "metadata.language_info", None),
+    "language_info a string": (_set("metadata", "language_info", "python"), "language_info", None),
+    "cell id a list": (_set("cells", 1, "id", ["a"]), "'id'", 1),
+    "cell id an object": (_set("cells", 1, "id", {"a": 1}), "'id'", 1),
+    "cell id an integer": (_set("cells", 1, "id", 7), "'id'", 1),
+    "execution_count a string": (_set("cells", 1, "execution_count", "2"), "execution_count", 1),
+    "execution_count a float": (_set("cells", 1, "execution_count", 2.5), "execution_count", 1),
+    "execution_count a boolean": (_set("cells", 1, "execution_count", True), "execution_count", 1),
+    "outputs [5]": (_set("cells", 1, "outputs", [5]), "output 0", 1),
+    "outputs an object": (_set("cells", 1, "outputs", {}), "outputs", 1),
+    "output data a list": (_set("cells", 1, "outputs", [
+        {"output_type": "execute_result", "data": [], "metadata": {}, "execution_count": 1}]),
+        "data", 1),
+    "application/json not JSON": (_set("cells", 1, "outputs", [
+        {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+         "data": {"application/json": "{not json"}}]), "application/json", 1),
+    "text/plain a number": (_set("cells", 1, "outputs", [
+        {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+         "data": {"text/plain": 5}}]), "text/plain", 1),
+    "tags of numbers": (_set("cells", 0, "metadata", "tags", [1, None]), "tags", 0),
+    "metadata a list": (_set("metadata", []), "'metadata'", None),
+    "cell not an object": (_set("cells", 1, "x = 1"), "object", 1),
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_malformed_structure_is_one_message_naming_notebook_cell_and_field(name):
+    change, field, cell = MALFORMED[name]
+    raw = json.loads(json.dumps(make_notebook(["x = 1", "y = x"])))
+    change(raw)
+    with pytest.raises(NotebookError) as err:
+        parse_notebook(json.dumps(raw), "odd.ipynb")
+    message = str(err.value)
+    assert message.startswith("odd.ipynb") and field in message, message
+    assert err.value.location.cell_index == cell
+
+
+def test_a_markdown_cell_may_carry_junk_the_reader_never_uses():
+    raw = json.loads(json.dumps(make_notebook([("# Title", [], "markdown"), "x = 1"])))
+    raw["cells"][0]["execution_count"] = "n/a"
+    nb = parse_notebook(json.dumps(raw), "nb.ipynb")
+    assert nb.cells[0].execution_count is None and nb.cells[1].source == "x = 1"
+
+
+def test_json_outputs_stored_as_strings_still_read():
+    raw = json.loads(json.dumps(make_notebook(["metrics = {'a': 1}\nmetrics"])))
+    raw["cells"][0]["outputs"] = [{"output_type": "execute_result", "execution_count": 1,
+                                   "metadata": {}, "data": {"application/json": '{"a": 1}'}}]
+    from jupyter_lifecycle.notebook.outputs import recorded_metrics
+
+    assert recorded_metrics(parse_notebook(json.dumps(raw), "nb.ipynb")) == {"a": 1}
+
+
+@pytest.mark.parametrize("depth", [70, 900, 1000, 100_000])
+def test_deep_nesting_is_refused_quickly_without_recursion_error(depth):
+    text = json.dumps(make_notebook(["x = 1"]))
+    deep = text[:-1] + ', "extra": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(NotebookError, match="nested more than 64 levels"):
+        parse_notebook(deep, "deep.ipynb")
+    raw = json.loads(text)
+    raw["cells"][0]["metadata"]["x"] = json.loads("[" * 80 + "]" * 80)
+    with pytest.raises(NotebookError, match="nested") as err:
+        parse_notebook(json.dumps(raw), "deep.ipynb")
+    assert err.value.location.cell_index == 0
+
+
+def test_application_json_string_nested_deeply_is_refused():
+    raw = json.loads(json.dumps(make_notebook(["m"])))
+    raw["cells"][0]["outputs"] = [{"output_type": "execute_result", "execution_count": 1,
+                                   "metadata": {}, "data": {"application/json": "[" * 5000 + "]" * 5000}}]
+    with pytest.raises(NotebookError, match="nested"):
+        parse_notebook(json.dumps(raw), "deep.ipynb")
+
+
+def test_oversized_notebooks_and_cells_are_refused(tmp_path):
+    from jupyter_lifecycle.notebook.structure import MAX_NOTEBOOK_BYTES, MAX_SOURCE_CHARS
+
+    huge = tmp_path / "huge.ipynb"
+    with huge.open("wb") as f:  # sparse: the size is real, the disk stays empty
+        f.truncate(MAX_NOTEBOOK_BYTES + 1)
+    with pytest.raises(NotebookError, match="MiB are refused") as err:
+        read_notebook(huge)
+    assert "huge.ipynb" in str(err.value)
+    big_cell = tmp_path / "big.ipynb"
+    write_notebook(big_cell, ["x = 1", "y = '" + "a" * MAX_SOURCE_CHARS + "'"])
+    with pytest.raises(NotebookError, match="characters long") as err:
+        read_notebook(big_cell)
+    assert err.value.location.cell_index == 1
+
+
+def test_lone_surrogates_and_huge_integers_are_refused():
+    text = json.dumps(make_notebook(["x = 1"]))
+    with pytest.raises(NotebookError, match="surrogate"):
+        parse_notebook(text.replace('"x = 1"', '"x = \'\\ud800\'"'), "s.ipynb")
+    assert parse_notebook(text.replace('"x = 1"', '"x = \'\\ud83d\\ude00\'"'), "s.ipynb")
+    with pytest.raises(NotebookError, match="not valid JSON"):
+        parse_notebook(text[:-1] + ', "n": ' + "9" * 5000 + "}", "n.ipynb")
+
+
+def test_ids_that_are_not_nbformat_ids_fall_back_to_the_index_with_a_warning():
+    raw = json.loads(json.dumps(make_notebook(["x = 1", "y = 2", "z = 3", "w = 4"])))
+    raw["cells"][0]["id"] = "cell-3"
+    raw["cells"][1]["id"] = "x\nimport os"  # would break out of a provenance comment
+    raw["cells"][2]["id"] = "cell-3"
+    raw["cells"][3]["id"] = "cell-3"
+    nb = parse_notebook(json.dumps(raw), "nb.ipynb")
+    assert [c.id for c in nb.cells] == ["cell-3", "cell-1", "cell-2", "cell-3-1"]
+    assert [d.code for d in nb.diagnostics] == ["invalid-cell-id", "duplicate-cell-id",
+                                                "duplicate-cell-id"]

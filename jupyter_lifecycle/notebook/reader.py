@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-import json
+import re
 from pathlib import Path
 
 from ..errors import Diagnostic, Location, NotebookError, Severity
 from ..stages import INJECTED_PARAMETERS_TAG, PARAMETERS_TAG, StageTable, load_stage_table
 from .model import Cell, TaggedNotebook
+from .structure import MAX_NOTEBOOK_BYTES, too_big, check_notebook, load_json
 
 PYTHON_LANGUAGES = {"python", "python3", "ipython", "ipython3"}
+# nbformat 4.5's cell id: what provenance comments and ``--cell`` can quote safely.
+_CELL_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 
 def read_notebook(path: str | Path, table: StageTable | None = None) -> TaggedNotebook:
     """Read and check a notebook file. Raises NotebookError (with the path) on bad input."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(too_big(size), Location(str(path)))
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise NotebookError("no such notebook", Location(str(path))) from None
@@ -29,23 +35,18 @@ def read_notebook(path: str | Path, table: StageTable | None = None) -> TaggedNo
 def parse_notebook(text: str, path: str, table: StageTable | None = None) -> TaggedNotebook:
     table = table or StageTable()
     where = Location(path)
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NotebookError(
-            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-            Location(path, line=exc.lineno),
-        ) from None
+    raw = load_json(text, path)
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
         raise NotebookError("not a Jupyter notebook (no 'cells')", where)
     major = raw.get("nbformat")
     if major != 4:
+        major = major if isinstance(major, int) else repr(major)[:20]
         raise NotebookError(
             f"nbformat v{major} notebook; only v4 is supported. Open and save it in "
             "JupyterLab, or run `jupyter nbconvert --to notebook --inplace` to upgrade it",
             where,
         )
-    _check_structure(raw, path)
+    check_notebook(raw, path)
     nb = raw
     metadata = nb.get("metadata") or {}
     language = (
@@ -64,31 +65,9 @@ def parse_notebook(text: str, path: str, table: StageTable | None = None) -> Tag
         cells=tuple(cells),
         table=table,
         kernel_name=metadata.get("kernelspec", {}).get("name"),
-        nbformat_minor=int(raw.get("nbformat_minor", 0)),
+        nbformat_minor=raw.get("nbformat_minor", 0),
         diagnostics=tuple(diagnostics),
     )
-
-
-def _check_structure(raw: dict, path: str) -> None:
-    """The nbformat-4 shape this reader relies on, checked with the standard library: importing
-    nbformat costs over a second where jupyterlab is installed (its jsonschema format checkers),
-    and the CLI must stay fast. Full schema validation is nbformat's job when a notebook is run."""
-    if not isinstance(raw.get("metadata", {}), dict) or not isinstance(raw.get("cells"), list):
-        raise NotebookError("malformed notebook: 'cells' must be a list and 'metadata' an object",
-                            Location(path))
-    for index, cell in enumerate(raw["cells"]):
-        where = Location(path, index, cell.get("id") if isinstance(cell, dict) else None)
-        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            raise NotebookError("malformed cell: cell_type must be code, markdown or raw", where)
-        source = cell.get("source", "")
-        if not isinstance(source, str) and not (
-                isinstance(source, list) and all(isinstance(line, str) for line in source)):
-            raise NotebookError("malformed cell: source must be a string or a list of strings", where)
-        if not isinstance(cell.get("metadata", {}), dict):
-            raise NotebookError("malformed cell: metadata must be an object", where)
-        tags = cell.get("metadata", {}).get("tags", [])
-        if not isinstance(tags, list):
-            raise NotebookError("malformed cell: metadata.tags must be a list", where)
 
 
 def _source(cell) -> str:
@@ -103,14 +82,20 @@ def _build_cells(raw_cells, path: str, table: StageTable) -> tuple[list[Cell], l
     seen_ids: set[str] = set()
     for index, raw in enumerate(raw_cells):
         cell_id = raw.get("id") or f"cell-{index}"
-        if cell_id in seen_ids:
+        if not _CELL_ID.fullmatch(cell_id):
+            diagnostics.append(Diagnostic(
+                Severity.WARNING, "invalid-cell-id",
+                f"cell id {cell_id!r} is not an nbformat id (1-64 letters, digits, - or _); "
+                "referring to it by index instead", Location(path, index)))
+            cell_id = _fallback_id(index, seen_ids)
+        elif cell_id in seen_ids:
             diagnostics.append(Diagnostic(
                 Severity.WARNING, "duplicate-cell-id",
                 f"cell id {cell_id!r} is used twice; referring to it by index instead",
                 Location(path, index, cell_id)))
-            cell_id = f"cell-{index}"
+            cell_id = _fallback_id(index, seen_ids)
         seen_ids.add(cell_id)
-        tags = tuple(str(t) for t in raw.get("metadata", {}).get("tags", []) or ())
+        tags = tuple(raw.get("metadata", {}).get("tags", []))
         explicit: list[str] = []
         for tag in tags:
             if not tag.startswith(table.tag_prefix):
@@ -132,17 +117,26 @@ def _build_cells(raw_cells, path: str, table: StageTable) -> tuple[list[Cell], l
         explicit_stage = explicit[0] if explicit else None
         if explicit_stage is not None:
             current = explicit_stage
+        is_code = raw["cell_type"] == "code"
         cells.append(Cell(
             index=index,
             id=cell_id,
-            cell_type=raw.get("cell_type", "code"),
+            cell_type=raw["cell_type"],
             source=_source(raw),
             tags=tags,
             stage=current,
             explicit_stage=explicit_stage,
             is_parameters=PARAMETERS_TAG in tags,
             is_injected_parameters=INJECTED_PARAMETERS_TAG in tags,
-            execution_count=raw.get("execution_count"),
-            outputs=tuple(raw.get("outputs", ()) or ()),
+            execution_count=raw.get("execution_count") if is_code else None,
+            outputs=tuple(raw.get("outputs", ())) if is_code else (),
         ))
     return cells, diagnostics
+
+
+def _fallback_id(index: int, taken: set[str]) -> str:
+    """``cell-<index>``, or with a suffix when a cell already carries that id."""
+    candidate, n = f"cell-{index}", 1
+    while candidate in taken:
+        candidate, n = f"cell-{index}-{n}", n + 1
+    return candidate
