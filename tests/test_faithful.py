@@ -65,8 +65,23 @@ CASES = {
         ("knn = k * 10\nscore = knn / 2", [EVAL]), ("model = knn + 1", [TRAIN]),
         ("metrics = {'score': score, 'model': model}", [EVAL]),
     ],
+    "function-redefined-by-a-later-stage": [
+        ("def scale(a):\n    return a * 2", []),
+        ("x = scale(3)", [PREP]),
+        ("def scale(a):\n    return a * 10\ny = scale(3)", [TRAIN]),
+        ("metrics = {'x': x, 'y': y}", [EVAL]),
+    ],
+    "class-and-recursive-function-redefined-in-one-cell": [
+        ("def depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)\n"
+         "class Model:\n    k = 1\na = Model().k + depth(2)\n"
+         "def depth(n):\n    return 0 if n == 0 else 10 + depth(n - 1)\n"
+         "class Model:\n    k = 2\nb = Model().k + depth(2)", [TRAIN]),
+        ("def depth(n):\n    return -n\nc = depth(4)\nmetrics = {'a': a, 'b': b, 'c': c}", [EVAL]),
+    ],
 }
 EXPECTED = {
+    "function-redefined-by-a-later-stage": {"x": 6, "y": 30},
+    "class-and-recursive-function-redefined-in-one-cell": {"a": 3, "b": 22, "c": -4},
     "interleaved-stages-keep-notebook-order": {"m": 2},
     "evaluate-value-read-by-a-later-train-cell": {"score": 10.0, "model": 21},
     "import-used-in-its-own-cell": {"n": 150},

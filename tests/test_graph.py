@@ -231,13 +231,28 @@ def test_loop_carried_accumulator_is_local_with_a_warning_unless_an_earlier_stag
     assert codes(simple) == ["read-before-definition"]
 
 
-def test_code_using_a_function_that_a_later_cell_redefines_is_refused():
+def test_code_calls_the_version_of_a_redefined_function_live_where_it_stands():
     g = graph_of([("def scale(a):\n    return a * 2", ["lifecycle:setup"]),
                   ("x = scale(3)", ["lifecycle:prepare"]),
                   ("def scale(a):\n    return a * 10\ny = scale(3)", ["lifecycle:train"])])
+    assert g.errors == () and "redefined" in codes(g, "warning")
+    assert g.stage("prepare").uses == ("scale_v1",) and g.stage("train").uses == ("scale",)
+    assert g.helpers == ("scale_v1", "scale")
+    assert g.renames == {"c0": {0: {"scale": "scale_v1"}}, "c1": {0: {"scale": "scale_v1"}}}
+
+
+def test_a_function_calling_a_redefined_function_before_its_last_definition_is_refused():
+    g = graph_of([("def base(v):\n    return v + 1\ndef twice(v):\n    return base(v) * 2",
+                   ["lifecycle:setup"]),
+                  ("r1 = twice(1)", ["lifecycle:prepare"]),
+                  ("def base(v):\n    return v + 100\nr2 = twice(1)", ["lifecycle:train"])])
     (d,) = g.errors
-    assert d.code == "redefined-in-use" and d.location.cell_index == 1
-    assert "'scale'" in d.message and "cell 0" in d.message and "cell 2" in d.message
+    assert d.code == "redefined-in-use" and d.location.cell_index == 0
+    assert "'twice'" in d.message and "'base'" in d.message and "cell 2" in d.message
+    later = graph_of([("def base(v):\n    return v + 1\nr1 = base(1)", ["lifecycle:setup"]),
+                      ("def base(v):\n    return v + 100", ["lifecycle:prepare"]),
+                      ("def twice(v):\n    return base(v) * 2\nr2 = twice(1)", ["lifecycle:train"])])
+    assert later.errors == () and later.stage("train").uses == ("twice",)
 
 
 def test_a_redefinition_before_any_use_keeps_the_last_definition():

@@ -11,6 +11,7 @@ import libcst as cst
 
 from ..graph import Block, StageGraph
 from .pass_globals import rewrite
+from .rename import renamed
 
 GENERATOR = "nb2pipe"
 
@@ -79,7 +80,9 @@ def blank_line(line: cst.EmptyLine) -> cst.EmptyLine:
 
 def block_statements(graph: StageGraph, block: Block) -> list[cst.BaseStatement]:
     """A cell's kept statements, the first carrying a provenance comment and the cell's header."""
-    statements = [rewrite(tidy(s), graph.injected) for s in block.statements]
+    renames = graph.renames.get(block.cell.id, {})
+    statements = [rewrite(renamed(tidy(s), renames.get(n.index)), graph.injected)
+                  for n, s in zip(block.names, block.statements)]
     if not statements:
         return []
     first = statements[0]

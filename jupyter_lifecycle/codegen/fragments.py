@@ -18,6 +18,7 @@ from ..analysis.cell import CellAnalysis
 from ..notebook import Cell
 from .common import blank_line, provenance_line, tidy
 from .pass_globals import rewrite
+from .rename import renamed
 
 _SPLIT = "__nb2pipe_split__"
 _MARK = f"    {_SPLIT}\n"
@@ -61,13 +62,17 @@ class CellTexts:
 
 
 def render_cell(cell: Cell, analysis: CellAnalysis, notebook: str, gate: bool,
-                injected: Mapping[str, tuple[str, ...]] | None = None) -> CellTexts | None:
+                injected: Mapping[str, tuple[str, ...]] | None = None,
+                renames: Mapping[int, Mapping[str, str]] | None = None) -> CellTexts | None:
     """``injected``: functions that take notebook values as keyword-only arguments
-    (``pass_globals``); their calls in this cell pass them."""
+    (``pass_globals``); their calls in this cell pass them. ``renames``: statement index →
+    the versions of twice-defined names it calls (``rename``)."""
     module = analysis.module
     if module is None:
         return None
-    statements = [rewrite(tidy(s), injected or {}) for s in module.body]
+    renames = renames or {}
+    statements = [rewrite(renamed(tidy(s), renames.get(i)), injected or {})
+                  for i, s in enumerate(module.body)]
     if gate and "assert" in cell.source:
         statements = [s.visit(AssertToGate()) for s in statements]
     head = [cst.EmptyLine(comment=cst.Comment(provenance_line(notebook, cell)))]

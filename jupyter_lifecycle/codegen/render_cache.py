@@ -44,7 +44,13 @@ def definition_part(d: Definition | None) -> tuple | None:
 
 
 def fingerprint(graph: StageGraph, kind: str, *parts) -> str:
-    return _key(graph.notebook.path.rsplit("/", 1)[-1], kind, (parts, sorted(graph.injected.items())))
+    return _key(graph.notebook.path.rsplit("/", 1)[-1], kind,
+                (parts, sorted(graph.injected.items()), _renames_part(graph.renames)))
+
+
+def _renames_part(renames) -> list:
+    return sorted((cell, sorted((i, sorted(names.items())) for i, names in by_index.items()))
+                  for cell, by_index in renames.items())
 
 
 def _key(notebook: str, kind: str, parts) -> str:
@@ -52,10 +58,12 @@ def _key(notebook: str, kind: str, parts) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def texts_key(notebook: str, cell: Cell, gate: bool, injected=None) -> str:
-    """Key of a cell's rendered statements (see fragments.CellTexts)."""
-    if injected:
-        return _key(notebook, "cell-texts", (cell_part(cell), gate, sorted(injected.items())))
+def texts_key(notebook: str, cell: Cell, gate: bool, injected=None, renames=None) -> str:
+    """Key of a cell's rendered statements (see fragments.CellTexts); ``renames``: the cell's
+    statement index → {name: versioned name}."""
+    if injected or renames:
+        return _key(notebook, "cell-texts", (cell_part(cell), gate, sorted((injected or {}).items()),
+                                             sorted((i, sorted(n.items())) for i, n in (renames or {}).items())))
     return _key(notebook, "cell-texts", (cell_part(cell), gate))
 
 

@@ -10,6 +10,7 @@ from .common import (GeneratedFile, from_import, imports_for, module, notebook_n
 from .fragments import CellTexts, render_cell
 from .pass_globals import functools_import, relevant, rewrite, with_keyword_only
 from .render_cache import TextStore, texts_key
+from .rename import renamed
 
 
 _CELLS = "__nb2pipe_cells__"  # where the cells' rendered statements go in the rendered function
@@ -19,11 +20,12 @@ def cell_texts(graph: StageGraph, block: Block, gate: bool, store: TextStore | N
     """The rendered statements of a block's cell: from ``store`` when the cell is unchanged
     (also where worker processes leave them), else rendered now and kept."""
     injected = relevant(graph.injected, block.cell.source)
-    key = texts_key(notebook_name(graph), block.cell, gate, injected)
+    renames = graph.renames.get(block.cell.id)
+    key = texts_key(notebook_name(graph), block.cell, gate, injected, renames)
     hit = store.get_text(key) if store is not None else None
     if hit is not None:
         return CellTexts.from_json(hit)
-    texts = render_cell(block.cell, block.analysis, notebook_name(graph), gate, injected)
+    texts = render_cell(block.cell, block.analysis, notebook_name(graph), gate, injected, renames)
     if store is not None:
         store.put_text(key, texts.to_json())
     return texts
@@ -90,7 +92,8 @@ def helpers_module(graph: StageGraph) -> GeneratedFile:
             continue  # one statement binding several names (``a, b = 1, 2``)
         emitted.add((cell.id, definition.index))
         comment = provenance_line(notebook_name(graph), cell)
-        statement = definition.statement
+        statement = renamed(definition.statement,
+                            graph.renames.get(cell.id, {}).get(definition.index))
         if isinstance(statement, cst.FunctionDef) and name in graph.injected:
             statement = with_keyword_only(statement, graph.injected[name])
         statement = rewrite(statement, graph.injected)

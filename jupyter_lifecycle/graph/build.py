@@ -16,10 +16,9 @@ from dataclasses import replace
 
 from ..analysis.cache import AnalysisCache, analyze_sources
 from ..analysis.cell import CellAnalysis
-from ..analysis.imports import ImportSpec, star_exports
 from ..errors import Diagnostic, Location, Severity
 from ..notebook import Cell, TaggedNotebook
-from .computed_constants import PURE_BUILTINS, PURE_MODULES, builds_a_value
+from .definitions import collect_definitions, live_version
 from .steps import injected_globals, split_steps
 from .model import Block, Definition, Source, StageGraph, StageNode, TestNode
 from .params import read_parameters
@@ -54,7 +53,8 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = list(nb.diagnostics)
         self.definitions: dict[str, Definition] = {}
         self.data_cells: dict[str, list[Cell]] = defaultdict(list)  # name → cells binding it
-        self.superseded: dict[str, Definition] = {}  # def/class name → its first definition
+        self.versions: dict = {}  # def/class name defined twice+ → its versions
+        self.renames: dict[str, dict[int, dict[str, str]]] = {}  # cell id → statement → {old: new}
         self._reported: set[tuple] = set()
 
     # -- helpers -------------------------------------------------------------------------
@@ -100,6 +100,7 @@ class _Builder:
                 if n in self.needed and d.spec is not None and d.spec.top_module})),
             diagnostics=tuple(sorted(self.diagnostics, key=_diag_order)),
             injected={f: names for f, names in self.injected.items() if f in self.needed},
+            renames=self.renames,
         )
 
     def _check_cells(self) -> None:
@@ -140,140 +141,24 @@ class _Builder:
             last = cell
 
     def _collect_definitions(self) -> None:
-        """Imports, functions, classes from every non-skip, non-test cell; literal constants from
-        setup cells, or UPPER_CASE ones from anywhere."""
-        constants: list[tuple[str, Definition]] = []
-        mutated: set[str] = set()
-        function_globals = {read for cell in self.nb.code_cells if cell.id in self.analyses
-                            for n in self.analyses[cell.id].statements if n.kind in ("def", "class")
-                            for read in (*n.global_reads, *n.reads, *n.earlier_reads)}
-        for cell in self.nb.code_cells:
-            kind = self.kind(cell)
-            if kind in ("skip", "test") or cell.is_parameters or cell.is_injected_parameters:
-                continue
-            analysis = self.analyses[cell.id]
-            for names in analysis.kept_names():
-                line = names.line + analysis.line_offset
-                mutated.update(names.mutates)
-                if names.kind == "import":
-                    self._add_imports(cell, kind, *analysis.import_specs(names.index), line)
-                elif names.kind in ("def", "class"):
-                    for name in names.defines:
-                        self._define(Definition(name, names.kind, cell, line, analysis, names.index,
-                                                global_reads=names.global_reads,
-                                                reads=(*names.reads, *names.earlier_reads)))
-                elif names.kind == "constant" and (cell.stage == self.table.default_stage
-                                                   or all(n.isupper() for n in names.defines)
-                                                   or any(n in function_globals for n in names.defines)):
-                    for name in names.defines:
-                        constants.append((name, Definition(name, "constant", cell, line,
-                                                           analysis, names.index)))
-                else:
-                    for name in names.defines:
-                        self.data_cells[name].append(cell)
-        # A literal constant is a definition only if nothing else binds or mutates the name.
-        counts: dict[str, int] = defaultdict(int)
-        for name, _ in constants:
-            counts[name] += 1
+        collected = collect_definitions(self.nb, self.analyses, set(self.params), self.diag, BUILTINS)
+        self.definitions = collected.definitions
+        self.data_cells = collected.data_cells
+        self.versions = collected.versions
+        for versions in self.versions.values():
+            for version in versions[:-1]:
+                d = version.definition
+                self.renames.setdefault(d.cell.id, {}).setdefault(d.index, {})[version.original] = version.name
 
-        def qualifies(name: str) -> bool:
-            return (counts[name] == 1 and name not in self.data_cells and name not in mutated
-                    and name not in self.params and name not in self.definitions)
-
-        # ``a, b = 1, 2`` is a definition of both or of neither (one statement moves or stays)
-        by_statement: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for name, definition in constants:
-            by_statement[(definition.cell.id, definition.index)].append(name)
-        fine = {key for key, group in by_statement.items() if all(qualifies(n) for n in group)}
-        for name, definition in constants:
-            if (definition.cell.id, definition.index) in fine:
-                self.definitions[name] = definition
-            else:
-                self.data_cells[name].append(definition.cell)
-        rebound = {w for d in self.definitions.values() if d.kind == "def" for w in d.global_writes}
-        for name in rebound:  # `global x` in a function: x is not a constant
-            if name in self.definitions and self.definitions[name].kind == "constant":
-                self.data_cells[name].append(self.definitions.pop(name).cell)
-        self._promote_computed_constants(function_globals, mutated | rebound)
-
-    def _promote_computed_constants(self, wanted: set[str], mutated: set[str]) -> None:
-        """Globals of exported cells computed from definitions with value-building calls only,
-        that a function reads (or that are UPPER_CASE), become constants (``computed_constants``)."""
-        candidates = []
-        for cell in self.nb.code_cells:
-            if self.kind(cell) not in ("pipeline", "gate") or cell.is_parameters \
-                    or cell.is_injected_parameters or cell.id not in self.analyses:
-                continue
-            analysis = self.analyses[cell.id]
-            for names in analysis.kept_names():
-                if names.kind != "code" or len(names.defines) != 1 or names.compound:
-                    continue
-                name = names.defines[0]
-                if (name in wanted or name.isupper()) and len(self.data_cells.get(name, ())) == 1 \
-                        and name not in mutated and name not in self.params:
-                    candidates.append((name, cell, names, analysis))
-        pure_modules = {n for n, d in self.definitions.items() if d.kind == "import" and d.spec
-                        and d.spec.top_module in PURE_MODULES
-                        and (d.spec.top_module != "os" or d.spec.name is None
-                             or d.spec.module.startswith("os.path") or d.spec.name == "path")}
-        pure_names = frozenset(pure_modules | PURE_BUILTINS)
-        os_names = frozenset(n for n in pure_modules if self.definitions[n].spec.top_module == "os"
-                             and self.definitions[n].spec.name is None)
-        changed = True
-        while changed:
-            changed = False
-            for name, cell, names, analysis in candidates:
-                if name in self.definitions:
-                    continue
-                reads = [r for r in (*names.reads, *names.earlier_reads) if r not in BUILTINS]
-                if not all(r in self.definitions and self.definitions[r].kind in ("import", "constant")
-                           for r in reads):
-                    continue
-                if not builds_a_value(analysis.module.body[names.index], pure_names, os_names):
-                    continue
-                line = names.line + analysis.line_offset
-                self.definitions[name] = Definition(name, "constant", cell, line, analysis,
-                                                    names.index, reads=tuple(reads))
-                self.data_cells.pop(name, None)
-                changed = True
-
-    def _add_imports(self, cell: Cell, kind: str, specs, stars, line: int) -> None:
-        for spec in specs:
-            self._define(Definition(spec.bound, "import", cell, line, spec=spec))
-        for module in stars:
-            exported = star_exports(module) if module else None
-            if exported is None:
-                self.diag(Severity.ERROR if kind != "notebook" else Severity.WARNING, "star-import",
-                          f"`from {module} import *` cannot be resolved: {module!r} is not "
-                          "importable here; import the names you use explicitly", cell, line)
-                continue
-            for name in exported:
-                if name not in self.definitions:
-                    self.definitions[name] = Definition(name, "import", cell, line,
-                                                        spec=ImportSpec(module, name, None))
-
-    def _define(self, definition: Definition) -> None:
-        previous = self.definitions.get(definition.name)
-        if previous is not None and previous.kind in ("def", "class") \
-                and previous.cell.id != definition.cell.id:
-            self.diag(Severity.WARNING, "redefined",
-                      f"{definition.kind} {definition.name!r} is defined again (first in cell "
-                      f"{previous.cell.index}); the package keeps this last definition",
-                      definition.cell, definition.line)
-        if previous is not None and previous.kind in ("def", "class"):
-            self.superseded[definition.name] = previous
-        self.definitions[definition.name] = definition
-
-    def _check_live_definition(self, read: str, cell: Cell, index: int, line: int) -> None:
-        """Code that runs while an earlier definition of ``read`` is live would call the last one
-        in the package: refuse rather than compute something else."""
-        final = self.definitions[read]
-        if (cell.index, index) < (final.cell.index, final.index or 0):
-            first = self.superseded[read]
-            self.diag(Severity.ERROR, "redefined-in-use",
-                      f"this code uses {first.kind} {read!r} of cell {first.cell.index}, but cell "
-                      f"{final.cell.index} defines it again and the package can keep one "
-                      f"definition; rename one of them (e.g. {read}_v2)", cell, line)
+    def _live(self, read: str, cell: Cell, index: int) -> str:
+        """The package's name for the definition of ``read`` that a statement sees."""
+        versions = self.versions.get(read)
+        if versions is None:
+            return read
+        live = live_version(versions, (cell.index, index)).name
+        if live != read:
+            self.renames.setdefault(cell.id, {}).setdefault(index, {})[read] = live
+        return live
 
     # -- dataflow ------------------------------------------------------------------------
     def _effects(self, cells: list[Cell]) -> tuple[set[str], set[str]]:
@@ -284,7 +169,8 @@ class _Builder:
             for names in self.analyses[cell.id].kept_names():
                 if self._is_definition(names):
                     continue
-                reads.update(self._with_injected((*names.reads, *names.earlier_reads, *names.mutates)))
+                reads.update(read for read, _ in self._reads(
+                    cell, names.index, (*names.reads, *names.earlier_reads, *names.mutates)))
                 writes.update(names.defines)
                 writes.update(names.mutates)
         return reads - set(self.definitions), writes - set(self.definitions)
@@ -333,8 +219,9 @@ class _Builder:
                     produced.update(names.defines)
                     produced.update(m for m in names.mutates if m not in self.definitions)
             self.candidates[name] = produced
-            nodes.append(StageNode(name, self.table[stage].kind, tuple(blocks), tuple(inputs),
-                                   tuple(params), (), tuple(sorted(uses)), providers, stage=stage))
+            nodes.append(StageNode(name=name, kind=self.table[stage].kind, blocks=tuple(blocks),
+                                   inputs=tuple(inputs), params=tuple(params), outputs=(),
+                                   uses=tuple(sorted(uses)), providers=providers, stage=stage))
         self._warn_out_of_lifecycle_order(nodes)
         return nodes
 
@@ -351,43 +238,43 @@ class _Builder:
                 highest = node
 
     def _sources(self, blocks: list[Block], earlier, stage: str | None, calls_defs: bool = False):
-        """Each name the blocks read before binding it, once, with where it comes from.
+        """Each name the blocks read before binding it, once, with where it comes from; a
+        twice-defined function or class as the package names the version live there.
 
         ``calls_defs``: the functions the blocks define run after them (a test cell's
         ``def test_*``), so what their bodies read counts too, unless the cell binds it."""
         bound: set[str] = set()
-        deferred: list[tuple[str, Block, int]] = []
+        deferred: list[tuple[str, str, Block, int]] = []
         for block in blocks:
             for names in block.names:
                 line = names.line + block.line_offset
-                for read in self._with_injected((*names.reads, *names.earlier_reads, *names.mutates)):
-                    if read in bound:
+                for read, live in self._reads(block.cell, names.index,
+                                              (*names.reads, *names.earlier_reads, *names.mutates)):
+                    if live in bound:
                         continue
-                    bound.add(read)
+                    bound.add(live)
                     if names.compound and read in names.defines and not self._has_source(read, earlier):
                         self._loop_carried(read, block.cell, line, stage)
                         continue
-                    source = self._resolve(read, earlier, block.cell, line, stage)
-                    if source.kind == "definition" and read in self.superseded:
-                        self._check_live_definition(read, block.cell, names.index, line)
-                    yield read, source
+                    yield live, self._resolve(read, earlier, block.cell, line, stage)
                 bound.update(names.defines)
                 bound.update(m for m in names.mutates if m not in self.definitions)
                 if calls_defs and names.kind in ("def", "class"):
-                    deferred.extend((read, block, line) for read in names.global_reads)
-        deferred = [(read, block, line) for read0, block, line in deferred
-                    for read in self._with_injected((read0,))]
-        for read, block, line in deferred:
-            if read not in bound:
-                bound.add(read)
-                yield read, self._resolve(read, earlier, block.cell, line, stage)
+                    deferred.extend((read, live, block, line) for read, live in
+                                    self._reads(block.cell, names.index, names.global_reads))
+        for read, live, block, line in deferred:
+            if live not in bound:
+                bound.add(live)
+                yield live, self._resolve(read, earlier, block.cell, line, stage)
 
-    def _with_injected(self, reads):
-        """Reads, each function followed by the notebook values it reads as globals (they are
-        read where it is called, so they are read here)."""
+    def _reads(self, cell: Cell, index: int, reads):
+        """(name read, the package's name for it): each function followed by the notebook values
+        it reads as globals (they are read where it is called, so they are read here)."""
         for read in reads:
-            yield read
-            yield from self.injected.get(read, ())
+            live = self._live(read, cell, index)
+            yield read, live
+            for value in self.injected.get(live, ()):
+                yield value, value
 
     def _has_source(self, read: str, earlier) -> bool:
         return (any(read in produced for _, produced in earlier) or read in self.params
@@ -437,6 +324,27 @@ class _Builder:
             self.diag(Severity.ERROR, "undefined-name",
                       f"{where} reads {read!r}, which no cell defines", cell, line)
         return Source("missing")
+
+    def _live_in_definition(self, definition: Definition, read: str) -> str:
+        """A twice-defined name a function or class reads: what it reads when it runs (its
+        body runs when it is called, which the analysis cannot place)."""
+        versions = self.versions.get(read)
+        if versions is None:
+            return read
+        position = (definition.cell.index, definition.index or 0)
+        if any(v.name == definition.name for v in versions):
+            return definition.name  # recursion: the statement's rename covers its body
+        if read not in definition.global_reads:  # decorators, defaults, bases: run at the def
+            return self._live(read, definition.cell, definition.index or 0)
+        if position > versions[-1].position:
+            return read
+        first = versions[0].definition
+        self.diag(Severity.ERROR, "redefined-in-use",
+                  f"{definition.kind} {definition.name!r} uses {first.kind} {read!r}, which cell "
+                  f"{versions[-1].definition.cell.index} defines again after it; which one it "
+                  f"calls depends on when it runs: rename one of them (e.g. {read}_v2) or define "
+                  f"{definition.name!r} after the last {read!r}", definition.cell, definition.line)
+        return read
 
     def _bound_in_skip_or_test(self, name: str) -> bool:
         for cell in self.nb.code_cells:
@@ -518,6 +426,7 @@ class _Builder:
                               "`global`; return the new value instead and assign it where the "
                               "function is called", definition.cell, definition.line)
             for read in (*definition.global_reads, *definition.reads):
+                read = self._live_in_definition(definition, read)
                 if read in self.definitions:
                     todo.append(read)
                 elif name in self.injected and read in self.injected[name]:

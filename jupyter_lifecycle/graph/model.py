@@ -142,6 +142,9 @@ class StageGraph:
     # function → the notebook values it reads as globals, passed to it as keyword-only
     # arguments at every call site (``functools.partial`` where it is passed as a value)
     injected: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    # cell id → statement index → {notebook name: package name}: a twice-defined function or
+    # class is called by the name of the version live where the statement stands
+    renames: dict[str, dict[int, dict[str, str]]] = field(default_factory=dict, compare=False)
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
