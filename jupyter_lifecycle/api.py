@@ -12,6 +12,7 @@ from .codegen.selfcheck import check_generated
 from .errors import Diagnostic
 from .graph import StageGraph, build_graph
 from .notebook import TaggedNotebook, read_notebook
+from .package_name import check_package_name
 from .writers import Plan, plan_write, write_tree
 
 
@@ -67,18 +68,15 @@ def convert(path: str | Path, out_dir: str | Path | None = None, *, package: str
 
 
 def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel) -> ConvertResult:
+    package = package or package_name_for(str(path))
+    out = Path(out_dir) if out_dir is not None else default_out_dir(path, package)
+    check_package_name(package, out)  # before the (slow) analysis
     nb = read_notebook(path)
     if cache is not None and parallel:
         from .prerender import precompute
 
         precompute(nb, cache)  # big, uncached notebooks: half the cells in a second process
     graph = build_graph(nb, cache=cache)
-    package = package or package_name_for(str(path))
-    if not package.isidentifier():
-        from .errors import NotebookError
-
-        raise NotebookError(f"package name {package!r} is not a valid Python identifier")
-    out = Path(out_dir) if out_dir is not None else default_out_dir(path, package)
     result = ConvertResult(graph.notebook, graph, package, out, diagnostics=list(graph.diagnostics))
     if graph.errors:
         return result
