@@ -220,7 +220,7 @@ async def test_convert_output_outside_the_root_is_403(jp_fetch, root, tmp_path_f
 
 @pytest.mark.parametrize("route,method", [
     ("stages?path=good.ipynb", "GET"), ("analyze?path=good.ipynb", "GET"),
-    ("runs?path=good.ipynb", "GET"), ("runs/abc", "GET"), ("convert", "POST"),
+    ("runs?path=good.ipynb", "GET"), ("runs/abcdef", "GET"), ("convert", "POST"),
 ])
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "token wrong"}])
 async def test_routes_need_authentication(http_server_client, jp_base_url, root, route, method,
@@ -296,8 +296,8 @@ async def test_convert_with_errors_writes_nothing(jp_fetch, root):
 async def test_convert_bad_requests(jp_fetch, root):
     code, _ = await fetch_error(jp_fetch, "convert", method="POST", body="not json")
     assert code == 400
-    code, _ = await fetch_error(jp_fetch, "convert", method="POST", body=json.dumps({}))
-    assert code == 403
+    code, data = await fetch_error(jp_fetch, "convert", method="POST", body=json.dumps({}))
+    assert code == 400 and "'path'" in data["message"]
     code, _ = await fetch_error(jp_fetch, "convert", method="POST",
                                 body=json.dumps({"path": "missing.ipynb"}))
     assert code == 404
@@ -347,10 +347,10 @@ async def test_runs_of_a_notebook_newest_first(jp_fetch, root, store):
 async def test_one_run_by_id_or_prefix(jp_fetch, root, store):
     code, data = await fetch_json(jp_fetch, "runs", "a" * 32, params={"path": "good.ipynb"})
     assert code == 200 and data["params"] == {"alpha": 2}
-    code, data = await fetch_json(jp_fetch, "runs", "bbbb")
-    assert data["run_id"] == "b" * 32
-    code, data = await fetch_error(jp_fetch, "runs", "ffff")
-    assert code == 404
+    code, data = await fetch_json(jp_fetch, "runs", "bbbbbb")
+    assert data["run_id"] == "b" * 32 and data["notebook"]["path"] == "good.ipynb"
+    code, data = await fetch_error(jp_fetch, "runs", "ffffff")
+    assert code == 404 and data["message"] == "no run 'ffffff'"
 
 
 async def test_runs_without_a_store(jp_fetch, root):

@@ -6,10 +6,14 @@ GET  analyze?path=         the stage graph of a notebook (``graph_to_dict``), or
                            bad cell's location
 POST convert               ``{"path", "force": false, "out": null, "package": null}`` → files
 GET  runs?path=&limit=     the notebook's recorded runs, newest first
-GET  runs/<id>             one run record
+GET  runs/<id>             one run record, by its id or a prefix of at least 6 characters
 =========================  ==================================================================
 
 Errors are JSON: ``{"message", "reason", "location": {notebook, cell_index, cell_id, line}}``.
+Bad input is a 4xx, never a 500: a body over ``MAX_BODY_BYTES`` is 413; a body that is not a
+flat JSON object, a field of the wrong type or an unknown field is 400 naming the field.
+The runs routes read only a store inside the root (never one above it, never through a link)
+and only runs of notebooks inside the root.
 Slow work (analysis, conversion, the run store) runs in a thread, off the event loop.
 """
 
@@ -21,19 +25,50 @@ import os
 from pathlib import Path
 
 import tornado
+import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
-from .paths import PathMissing, PathRefused, resolve_api_path, to_api_path
+from .body import (MAX_BODY_BYTES, BadRequest, convert_request, limit_argument,
+                   parse_json_object, run_id_prefix, too_large)
+from .paths import PathMissing, PathRefused, inside, resolve_api_path, run_store_path, to_api_path
 
 NAMESPACE = "jupyter-lifecycle"
 
 
+@tornado.web.stream_request_body
 class LifecycleHandler(APIHandler):
-    """Shared error handling: our exceptions → JSON with status and cell reference."""
+    """Shared error handling: our exceptions → JSON with status and cell reference.
+
+    The body is streamed (``data_received``) so one over the limit is refused without being
+    held in memory: by its Content-Length before it is read, or once its chunks pass the limit.
+    """
 
     def initialize(self, root_dir: str) -> None:
         self.root_dir = root_dir
+        self._chunks: list[bytes] = []
+        self._received = 0
+
+    async def prepare(self):
+        result = super().prepare()
+        if result is not None:
+            await result
+        length = self.request.headers.get("Content-Length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            error = too_large() if length.isdigit() else BadRequest("invalid Content-Length")
+            self.fail(error.status, error.message)
+
+    def data_received(self, chunk: bytes) -> None:
+        self._received += len(chunk)
+        if self._received <= MAX_BODY_BYTES:
+            self._chunks.append(chunk)
+        else:
+            self._chunks.clear()  # keep reading (the client is still sending) but hold nothing
+
+    def raw_body(self) -> bytes:
+        if self._received > MAX_BODY_BYTES:
+            raise too_large()
+        return b"".join(self._chunks)
 
     # -- helpers -----------------------------------------------------------------------------
     def resolve(self, api_path: str | None, **kwargs) -> Path:
@@ -66,11 +101,14 @@ class LifecycleHandler(APIHandler):
 
     async def guarded(self, work):
         """Run ``work`` and turn our exceptions into JSON errors; None when it failed."""
+        from ..capture.store import StoreError
         from ..errors import LifecycleError, OutputError
         from ..stages import StageConfigError
 
         try:
             return await work()
+        except BadRequest as exc:
+            self.fail(exc.status, exc.message)
         except PathRefused as exc:
             self.fail(403, str(exc))
         except PathMissing as exc:
@@ -81,16 +119,16 @@ class LifecycleHandler(APIHandler):
             self.fail(400, self.sanitize(exc.message), exc.location)
         except StageConfigError as exc:
             self.fail(400, self.sanitize(str(exc)))
+        except StoreError as exc:
+            self.fail(500, self.sanitize(str(exc)))
+        except Exception:  # a bug: logged here, and no traceback (with its paths) in the reply
+            self.log.exception("jupyter_lifecycle: %s %s failed", self.request.method,
+                               self.request.path)
+            self.fail(500, "internal error in jupyter_lifecycle; the server log has the details")
         return None
 
     def body_json(self) -> dict:
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise tornado.web.HTTPError(400, "the request body is not JSON") from None
-        if not isinstance(body, dict):
-            raise tornado.web.HTTPError(400, "the request body must be a JSON object")
-        return body
+        return parse_json_object(self.raw_body())
 
 
 async def in_thread(fn, *args, **kwargs):
@@ -138,20 +176,19 @@ class ConvertHandler(LifecycleHandler):
     @tornado.web.authenticated
     async def post(self):
         from ..api import convert
-
-        body = self.body_json()
+        from ..package_name import package_name_problem
 
         async def work():
-            path = self.resolve(body.get("path"))
-            out = body.get("out")
-            out_dir = self.resolve(out, must_exist=False) if out else None
-            package = body.get("package") or None
-            if package is not None and not isinstance(package, str):
-                raise PathRefused("package must be a string")
-            force = body.get("force", False)
-            if not isinstance(force, bool):
-                raise tornado.web.HTTPError(400, "force must be true or false")
-            result = await in_thread(convert, path, out_dir, package=package, force=force)
+            request = convert_request(self.body_json())
+            path = self.resolve(request.path)
+            out_dir = self.resolve(request.out, must_exist=False) if request.out else None
+            if request.package is not None:
+                problem = package_name_problem(request.package,
+                                               out_dir or path.parent / request.package)
+                if problem is not None:
+                    raise BadRequest(f"field 'package': {problem}")
+            result = await in_thread(convert, path, out_dir, package=request.package,
+                                     force=request.force)
             real_out = result.out_dir
             # The default output (next to the notebook) is inside the root; check anyway.
             resolve_api_path(self.root_dir, self.api_path(real_out), must_exist=False)
@@ -183,23 +220,20 @@ class ConvertHandler(LifecycleHandler):
             self.finish(json.dumps(result))
 
 
-def _store_for(notebook: Path):
-    from ..capture.store import RunStore
-
-    try:
-        from ..capture._config import store_for
-    except ImportError:  # pragma: no cover - the capture package changed its layout
-        store_for = None
-    if store_for is not None:
-        return RunStore(store_for(notebook))
-    folder = notebook.parent
-    for candidate in (folder, *folder.parents):
-        if any((candidate / m).exists() for m in (".lifecycle", ".git", "pyproject.toml")):
-            return RunStore(candidate / ".lifecycle" / "runs.sqlite")
-    return RunStore(folder / ".lifecycle" / "runs.sqlite")
-
-
 class RunsHandler(LifecycleHandler):
+    def store_for(self, start: Path):
+        """The store for ``start`` (a real path in the root); PathRefused if it would leave it."""
+        from ..capture._config import ENV_STORE
+        from ..capture.store import RunStore
+
+        return RunStore(run_store_path(self.root_dir, start, os.environ.get(ENV_STORE)))
+
+    def visible(self, record) -> bool:
+        """The run's notebook lies inside the root (a run without a notebook is not shown)."""
+        notebook = record.get("notebook") if isinstance(record, dict) else None
+        path = notebook.get("path") if isinstance(notebook, dict) else None
+        return isinstance(path, str) and inside(self.root_dir, path)
+
     def summarize(self, record: dict) -> dict:
         """The record, with the notebook path shown relative to the root."""
         record = dict(record)
@@ -208,47 +242,50 @@ class RunsHandler(LifecycleHandler):
             record["notebook"] = dict(nb, path=self.api_path(nb["path"]))
         return record
 
+    async def one_run(self, ref: str) -> dict:
+        from ..capture.store import AmbiguousRunError, RunNotFoundError
+
+        ref = run_id_prefix(ref)
+        path = self.resolve(self.get_query_argument("path", None) or ".", kind="path")
+        store = self.store_for(path)
+        missing = PathMissing(f"no run {ref!r}")
+        if not store.exists:
+            raise missing
+        try:
+            record = await in_thread(store.get, ref)
+        except AmbiguousRunError:
+            raise BadRequest(f"run id prefix {ref!r} matches more than one run; "
+                             "give more characters") from None
+        except RunNotFoundError:
+            raise missing from None
+        if not self.visible(record):
+            raise missing  # a run of a notebook outside the root is not there for this server
+        return self.summarize(record)
+
+    async def notebook_runs(self) -> dict:
+        path = self.resolve(self.get_query_argument("path", None))
+        limit = limit_argument(self.get_query_argument("limit", ""))
+        store = self.store_for(path)
+        if not store.exists:
+            return {"runs": [], "store": None}
+        notebooks = {os.path.abspath(os.path.join(self.root_dir, self.api_path(path))),
+                     str(path)}
+        runs: list[dict] = []
+        for notebook in notebooks:
+            runs.extend(await in_thread(store.list, notebook=notebook, limit=limit))
+        seen, unique = set(), []
+        for run in sorted(runs, key=lambda r: str(r.get("started") or ""), reverse=True):
+            if run.get("run_id") not in seen and self.visible(run):
+                seen.add(run.get("run_id"))
+                unique.append(self.summarize(run))
+        return {"runs": unique[:limit], "store": self.api_path(store.path)}
+
     @tornado.web.authenticated
     async def get(self, run_id: str | None = None):
-        try:
-            from ..capture.store import RunNotFoundError, StoreError
-        except ImportError:
-            self.fail(501, "the run store is not available in this version of jupyter_lifecycle")
-            return
-
         async def work():
-            if run_id:
-                path = self.resolve(self.get_query_argument("path", None) or ".", kind="path")
-                store = _store_for(path if path.is_file() else path / "_")
-                try:
-                    return self.summarize(await in_thread(store.get, run_id))
-                except RunNotFoundError as exc:
-                    raise PathMissing(self.sanitize(str(exc))) from None
-            path = self.resolve(self.get_query_argument("path", None))
-            try:
-                limit = max(1, min(500, int(self.get_query_argument("limit", "50"))))
-            except ValueError:
-                raise tornado.web.HTTPError(400, "limit must be an integer") from None
-            store = _store_for(path)
-            if not store.exists:
-                return {"runs": [], "store": None}
-            notebooks = {os.path.abspath(os.path.join(self.root_dir, self.api_path(path))),
-                         str(path)}
-            runs: list[dict] = []
-            for notebook in notebooks:
-                runs.extend(await in_thread(store.list, notebook=notebook, limit=limit))
-            seen, unique = set(), []
-            for run in sorted(runs, key=lambda r: str(r.get("started") or ""), reverse=True):
-                if run.get("run_id") not in seen:
-                    seen.add(run.get("run_id"))
-                    unique.append(self.summarize(run))
-            return {"runs": unique[:limit], "store": self.api_path(store.path)}
+            return await (self.one_run(run_id) if run_id is not None else self.notebook_runs())
 
-        try:
-            result = await self.guarded(work)
-        except StoreError as exc:
-            self.fail(500, self.sanitize(str(exc)))
-            return
+        result = await self.guarded(work)
         if result is not None:
             self.finish(json.dumps(result, default=repr))
 
