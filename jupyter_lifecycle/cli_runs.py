@@ -286,7 +286,7 @@ def list_runs(notebook, limit, store, as_json):
         _fail(str(exc))
     if as_json:
         keys = ("run_id", "notebook", "kind", "status", "started", "ended", "duration_s",
-                "params", "metrics", "output", "unreadable")
+                "params", "metrics", "nonfinite", "output", "unreadable")
         click.echo(json.dumps([{k: r.get(k) for k in keys if k in r} for r in records],
                               indent=2, default=str))
         return

@@ -69,22 +69,53 @@ def finish_run(status: str | None = None) -> dict | None:
     return None if rec is None else rec.finish(status)
 
 
+def _internal_error(function: str, error: Exception) -> None:
+    """Capture's own failure inside a public function: one warning, never an exception."""
+    import warnings
+
+    from .recorder import CaptureWarning, _raised
+
+    try:
+        warnings.warn(f"jupyter_lifecycle: {function}() failed inside capture ({_raised(error)}); "
+                      "your code runs on", CaptureWarning, stacklevel=3)
+    except Exception:  # warnings turned into errors
+        pass
+
+
+# The public functions never raise for a bad value: it is left out of the record with a note,
+# and the first bad call of each function warns (a wrong signature is a TypeError, as usual).
 def log_metric(name: str, value) -> None:
-    _recorder().log_metric(name, value)
+    """Record metric ``name``: a number (numpy scalars too) or a string."""
+    try:
+        _recorder().log_metric(name, value)
+    except Exception as exc:
+        _internal_error("log_metric", exc)
 
 
 def log_param(name: str, value) -> None:
-    _recorder().log_param(name, value)
+    """Record parameter ``name`` (kept as JSON: scalars, lists, dicts; else its repr)."""
+    try:
+        _recorder().log_param(name, value)
+    except Exception as exc:
+        _internal_error("log_param", exc)
 
 
-def track_data(path) -> str:
-    """Record ``path`` as data this run read (hashed when the record is written)."""
-    return _recorder().track_data(path)
+def track_data(path) -> str | None:
+    """Record ``path`` as data this run read (hashed when the record is written); returns its
+    absolute path, or None when ``path`` is not a path."""
+    try:
+        return _recorder().track_data(path)
+    except Exception as exc:
+        _internal_error("track_data", exc)
+        return None
 
 
 def log_fingerprints(stage: str, values: dict) -> None:
     """Fingerprint ``values`` ({name: value}) as the outputs of ``stage``."""
-    _recorder().log_fingerprints(stage, values)
+    try:
+        _recorder().log_fingerprints(stage, values)
+    except Exception as exc:
+        _internal_error("log_fingerprints", exc)
 
 
 def stage(name: str):

@@ -8,7 +8,7 @@ import time
 
 from .files import FileHasher, iso, plain_metrics, shown_path
 from .layout import Layout
-from .record import SCHEMA_VERSION, validate
+from .record import SCHEMA_VERSION, strict_record, validate
 
 # Files whose mtime is this much before a deploy cell started still count as written by it
 # (file systems stamp with a coarse clock).
@@ -132,6 +132,24 @@ def base_record(run_id: str, kind: str, status: str, started: float, ended: floa
     }
 
 
+def namespace_metrics(value, notes: list[str]) -> dict:
+    """The plain values of a ``metrics`` dict found in the namespace (a user's object whose
+    methods raise is left out with a note)."""
+    def failed(key, exc):
+        notes.append(f"metric {key} not recorded ({type(exc).__name__} raised by the value)")
+
+    try:
+        if not isinstance(value, dict):
+            return {}
+        metrics, _ = plain_metrics(value, failed)
+    except BaseException as exc:
+        notes.append(f"metrics not recorded ({type(exc).__name__} raised by the value)")
+        return {}
+    notes.append("metrics were read from the namespace when the record was written "
+                 "(the last evaluate cell could not be identified)")
+    return metrics
+
+
 def build_record(rec, run, status: str, ended: float | None) -> dict:
     """The record of ``run`` (a ``recorder._Run``) as ``rec`` (its ``Recorder``) sees it now."""
     from .environment import environment, run_modules
@@ -150,11 +168,8 @@ def build_record(rec, run, status: str, ended: float | None) -> dict:
     params = dict(run.params)  # dict() copies atomically: the hooks may be adding to it
     params.update(dict(run.logged_params))
     metrics = dict(run.eval_metrics or {})
-    if run.eval_metrics is None and isinstance(rec.user_ns.get("metrics"), dict) and (
-            rec.layout is None or any(c["stage"] is None for c in cells)):
-        metrics, _ = plain_metrics(rec.user_ns["metrics"])
-        notes.append("metrics were read from the namespace when the record was written "
-                     "(the last evaluate cell could not be identified)")
+    if run.eval_metrics is None and (rec.layout is None or any(c["stage"] is None for c in cells)):
+        metrics = namespace_metrics(rec.user_ns.get("metrics"), notes)
     metrics.update(dict(run.logged_metrics))
     data, artifacts = files(run.reads, run.writes, run.tracked, rec.config.root,
                             rec._hasher)
@@ -167,6 +182,7 @@ def build_record(rec, run, status: str, ended: float | None) -> dict:
         "fingerprints": {k: dict(v) for k, v in dict(run.fingerprints).items()},
         "output": rec.config.output, "notes": notes, "store_error": None,
     })
+    record = strict_record(record, keys=("params", "metrics"))  # NaN → "nan" (record.py)
     problems = validate(record)
     if problems:
         record["notes"].append("record does not match its schema: " + "; ".join(problems[:5]))

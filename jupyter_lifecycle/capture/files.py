@@ -19,7 +19,7 @@ _CHUNK = 1 << 20
 def _parse(source: str) -> ast.Module | None:
     try:
         return ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
@@ -52,8 +52,24 @@ def _looks_like_path(text: str) -> bool:
     return 0 < len(text) < _MAX_PATH and "\n" not in text and "\x00" not in text
 
 
-def path_candidates(source: str, namespace) -> list[str]:
-    """String literals of ``source``, and str / os.PathLike values of the names it uses."""
+def _name_value(value) -> str | None:
+    """``value`` as a path string when it is a str or os.PathLike (its methods may raise)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, os.PathLike):
+        try:
+            text = os.fspath(value)
+        except TypeError:
+            return None
+        return text if isinstance(text, str) else None
+    return None
+
+
+def path_candidates(source: str, namespace, on_error=None) -> list[str]:
+    """String literals of ``source``, and str / os.PathLike values of the names it uses.
+
+    A value whose own methods raise (anything, ``SystemExit`` included) is left out and
+    reported to ``on_error(name, exception)``."""
     tree = _parse(source)
     if tree is None:
         return []
@@ -63,16 +79,14 @@ def path_candidates(source: str, namespace) -> list[str]:
         text = None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             text = node.value
-        elif isinstance(node, ast.Name):
-            value = namespace.get(node.id)
-            if isinstance(value, str):
-                text = value
-            elif isinstance(value, os.PathLike):
-                try:
-                    text = os.fspath(value)
-                except TypeError:
-                    text = None
-        if isinstance(text, str) and text not in seen and _looks_like_path(text):
+        elif isinstance(node, ast.Name) and node.id in namespace:
+            try:
+                text = _name_value(namespace[node.id])
+            except BaseException as exc:  # a user object's __fspath__ / __getattribute__
+                if on_error is not None:
+                    on_error(node.id, exc)
+                continue
+        if text is not None and text not in seen and _looks_like_path(text):
             seen.add(text)
             found.append(text)
             if len(found) >= MAX_CANDIDATES:
@@ -127,7 +141,10 @@ _SCALARS = (type(None), bool, int, float, str)
 
 
 def jsonable(value, depth: int = 0):
-    """A JSON-able copy of ``value``: scalars, lists and string-keyed dicts of them; else repr."""
+    """A JSON-able copy of ``value``: scalars, lists and string-keyed dicts of them; else repr.
+
+    Whatever the value's own methods raise (``__len__``, ``__repr__``, ``__getattribute__``...)
+    propagates: callers skip the value and say so in the record."""
     if isinstance(value, _SCALARS):
         return value
     module = type(value).__module__ or ""
@@ -148,14 +165,15 @@ def jsonable(value, depth: int = 0):
     if (depth < 8 and isinstance(value, dict) and len(value) <= 1000
             and all(isinstance(k, str) for k in value)):
         return {k: jsonable(v, depth + 1) for k, v in value.items()}
-    try:
-        text = repr(value)
-    except Exception:
-        text = f"<{type(value).__name__}>"
+    text = repr(value)
+    if not isinstance(text, str):
+        raise TypeError(f"__repr__ returned {type(text).__name__}, not str")
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def _plain(value):
+def plain_value(value):
+    """``value`` as a bool, int, float or str (numpy scalars converted), else None. Whatever
+    the value's own methods raise propagates."""
     if isinstance(value, bool):
         return bool(value)
     for kind in (int, float, str):
@@ -168,15 +186,30 @@ def _plain(value):
     return None
 
 
-def plain_metrics(values: dict) -> tuple[dict, list[str]]:
+def shown(value) -> str:
+    """A short, safe description of a user's value for notes: a str's repr, else its type."""
+    if type(value) is str:
+        return repr(value) if len(value) <= 80 else repr(value[:77] + "...")
+    if value is None or type(value) in (int, float, bool):
+        return repr(value)
+    return f"<{type(value).__name__}>"
+
+
+def plain_metrics(values: dict, on_error=None) -> tuple[dict, list[str]]:
     """The float / int / str values of a metrics dict (numpy scalars converted), and the keys
-    that were left out."""
+    that were left out as not plain. A value (or key) whose own methods raise is left out and
+    reported to ``on_error(shown key, exception)``."""
     kept: dict = {}
     skipped: list[str] = []
-    for key, value in values.items():
-        item = _plain(value) if isinstance(key, str) else None
-        if item is None:
-            skipped.append(str(key))
-        else:
-            kept[key] = item
+    for key, value in list(values.items()):
+        try:
+            item = plain_value(value) if type(key) is str else None
+            if item is None:
+                skipped.append(key if type(key) is str else shown(key))
+            else:
+                kept[key] = item
+        except BaseException as exc:  # a user value's __float__ / __getattribute__ ...
+            if on_error is None:
+                raise
+            on_error(shown(key), exc)
     return kept, skipped

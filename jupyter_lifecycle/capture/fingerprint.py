@@ -26,7 +26,7 @@ def fingerprint(value) -> str | None:
         _feed(digest, value, 0)
     except Unhashable:
         return None
-    except Exception:  # a value whose own methods fail is unhashable, never an error
+    except BaseException:  # a value whose own methods fail (even with SystemExit) is unhashable
         return None
     return digest.hexdigest()
 

@@ -4,9 +4,18 @@
 jsonschema; ``validate(record)`` checks the subset used here (type, required, properties,
 items, additionalProperties, enum) and returns a list of problems (empty when valid).
 Bump ``SCHEMA_VERSION`` on any incompatible change; readers refuse records newer than theirs.
+
+Records are strict JSON (RFC 8259), so browsers and every JSON parser read them: a float that
+is NaN, infinite or -infinite (a metric that diverged, a parameter ``float("inf")``) is stored
+as the string ``"nan"``, ``"inf"`` or ``"-inf"``, and its place is listed in ``nonfinite`` as a
+dotted path (``"metrics.loss"``, ``"params.grid[1]"``), which tells it apart from a string that
+was logged as such. ``strict_record`` does the conversion; records written with bare ``NaN`` by
+earlier versions are converted the same way when they are read.
 """
 
 from __future__ import annotations
+
+import math
 
 SCHEMA_VERSION = 1
 
@@ -79,8 +88,40 @@ SCHEMA: dict = {
         "output": _NSTR,  # the executed notebook (papermill runs)
         "notes": {"type": "array", "items": _STR},  # what capture could not know, and why
         "store_error": _NSTR,
+        # where a NaN or infinite float was stored as "nan", "inf" or "-inf" (see above)
+        "nonfinite": {"type": "array", "items": _STR},
     },
 }
+
+NONFINITE_KEY = "nonfinite"
+
+
+def _finite(value, path: str, found: list[str]):
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        found.append(path)
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: _finite(v, f"{path}.{k}" if path else str(k), found) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
+
+
+def strict_record(record: dict, keys=None) -> dict:
+    """``record`` with NaN and infinities replaced by strings and listed in ``nonfinite``
+    (only under the top-level ``keys`` when given): a new dict, the walked values copied."""
+    found: list[str] = []
+    out = dict(record)
+    for key in (record if keys is None else keys):
+        if key in record and key != NONFINITE_KEY:
+            out[key] = _finite(record[key], key, found)
+    if found:
+        earlier = record.get(NONFINITE_KEY)
+        earlier = [p for p in earlier if isinstance(p, str)] if isinstance(earlier, list) else []
+        out[NONFINITE_KEY] = sorted(set(earlier) | set(found))
+    return out
 
 _TYPES = {
     "object": lambda v: isinstance(v, dict),

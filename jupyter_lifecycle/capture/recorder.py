@@ -4,9 +4,16 @@ The hooks only append a tuple to an in-memory list (plus a dict look-up that tel
 cell is one of the few that need more: a parameters, ingest or deploy cell, or the last cell of
 a stage); no I/O, no hashing, no subprocess. The record is built and written by ``finish()``,
 at interpreter exit, and — for interactive sessions — at most every ``FLUSH_INTERVAL_S`` seconds
-by a daemon thread. Nothing here ever raises into the user's kernel: a hook that fails warns
-once and unregisters itself; a store that cannot be written leaves the run going and is
-reported in the record (``store_error``) and by one warning.
+by a daemon thread. Nothing here ever raises into the user's kernel:
+
+- a user's value whose own methods raise anything (``SystemExit`` and ``KeyboardInterrupt``
+  from a ``__repr__`` included) is skipped with a note in the record, and recording goes on;
+- a bad call of the public functions (``log_metric``...) warns once per function and is
+  noted in the record; only a wrong signature raises, as Python does;
+- a hook that fails in capture's own code warns once and unregisters itself;
+- a store that cannot be written leaves the run going, is reported in the record
+  (``store_error``) and by one warning, and the finished records it refused are written by the
+  next successful write, ``finish_run()`` or the interpreter's exit.
 """
 
 from __future__ import annotations
@@ -23,11 +30,13 @@ from contextlib import contextmanager
 
 from . import _config
 from .assemble import base_record, build_record
-from .files import FileHasher, assigned_names, jsonable, path_candidates, plain_metrics
+from .files import (FileHasher, assigned_names, jsonable, path_candidates, plain_metrics,
+                    plain_value, shown)
 from .fingerprint import fingerprint
 from .layout import Layout, _aliases, build_layout, read_layout
 
 FLUSH_INTERVAL_S = 3.0
+MAX_NOTES = 200
 log = logging.getLogger("jupyter_lifecycle.capture")
 
 _PARAMS, _INGEST, _DEPLOY, _EVALUATE, _BOUNDARY = 1, 2, 4, 8, 16
@@ -41,9 +50,16 @@ class CaptureWarning(RuntimeWarning):
 def _describe(error: BaseException) -> tuple[str, str]:
     try:
         message = str(error)
-    except Exception:
+    except BaseException:  # a user's exception whose __str__ raises (even SystemExit)
+        message = "<unprintable>"
+    if not isinstance(message, str):
         message = "<unprintable>"
     return type(error).__name__, message[:2000]
+
+
+def _raised(error: BaseException) -> str:
+    name, message = _describe(error)
+    return f"{name}: {message}" if message else name
 
 
 class _Run:
@@ -85,6 +101,7 @@ class Recorder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._flushed_count = -1
+        self._unsaved: dict[str, dict] = {}  # run id → a finished record the store refused
         # Modules loaded before capture are the kernel's own; a run without IPython (a script,
         # a generated pipeline) imported its stack before starting, so nothing is excluded.
         self._baseline = (frozenset(m.partition(".")[0] for m in list(sys.modules))
@@ -134,7 +151,31 @@ class Recorder:
             return
         self._warned.add(key)
         log.debug(message)
-        warnings.warn(message, CaptureWarning, stacklevel=3)
+        try:
+            warnings.warn(message, CaptureWarning, stacklevel=3)
+        except Exception:  # warnings turned into errors (python -W error): log only
+            log.warning(message)
+
+    def _note(self, run: _Run, note: str) -> None:
+        """Add ``note`` to the run's record once (and at most ``MAX_NOTES`` of them)."""
+        notes = run.notes
+        if note in notes:
+            return
+        if len(notes) < MAX_NOTES:
+            notes.append(note)
+        elif len(notes) == MAX_NOTES:
+            notes.append("further notes were left out")
+
+    def _skipped(self, run: _Run, what: str, error: BaseException) -> None:
+        """A user's value could not be read: leave it out, say why, record on."""
+        self._note(run, f"{what} not recorded ({_raised(error)} raised by the value)")
+
+    def _hook_failed(self, error: BaseException) -> None:
+        if isinstance(error, KeyboardInterrupt):  # an interrupt landing between two cells
+            self._note(self.run, "an interrupt arrived while capture recorded a cell; that "
+                                 "cell's entry may be incomplete")
+            return
+        self._disable(error)
 
     def _disable(self, exc: BaseException) -> None:
         """A hook failed: stop recording (cells keep running) and say so once."""
@@ -208,8 +249,8 @@ class Recorder:
             if run.finished:
                 run = self._next_run()
             run.pending = (info, _time(), _perf())
-        except Exception as exc:
-            self._disable(exc)
+        except BaseException as exc:
+            self._hook_failed(exc)
 
     def post_run_cell(self, result) -> None:
         try:
@@ -236,8 +277,8 @@ class Recorder:
             flags = self._special.get(cell_id)
             if flags:
                 self._special_cell(run, flags, cell_id, info, started, error)
-        except Exception as exc:
-            self._disable(exc)
+        except BaseException as exc:
+            self._hook_failed(exc)
 
     def _special_cell(self, run: _Run, flags: int, cell_id, info, started, error) -> None:
         source = getattr(info, "transformed_cell", None) or info.raw_cell
@@ -245,50 +286,143 @@ class Recorder:
         if flags & _PARAMS:
             for name in assigned_names(source):
                 if name in ns:
-                    run.params[name] = jsonable(ns[name])
+                    try:
+                        run.params[name] = jsonable(ns[name])
+                    except BaseException as exc:  # the value's own methods raised
+                        run.params.pop(name, None)
+                        self._skipped(run, f"parameter {name!r}", exc)
         if flags & (_INGEST | _DEPLOY):
-            candidates = path_candidates(source, ns)
-            if candidates:
+            def unreadable(name, exc):
+                self._skipped(run, f"the path in {name!r} (cell {cell_id})", exc)
+
+            candidates = path_candidates(source, ns, unreadable)
+            try:
+                cwd = os.getcwd()
+            except OSError:  # the working folder was removed
+                cwd = None
+                self._note(run, f"files of cell {cell_id} not recorded: the working folder "
+                                "no longer exists")
+            if candidates and cwd is not None:
                 if flags & _INGEST:
-                    run.reads.append((cell_id, os.getcwd(), candidates))
+                    run.reads.append((cell_id, cwd, candidates))
                 if flags & _DEPLOY:
-                    run.writes.append((cell_id, os.getcwd(), int(started * 1e9), candidates))
+                    run.writes.append((cell_id, cwd, int(started * 1e9), candidates))
         if error is not None:
             return
         if flags & _EVALUATE:
-            metrics = ns.get("metrics")
-            if isinstance(metrics, dict):
-                run.eval_metrics, skipped = plain_metrics(metrics)
-                if skipped:
-                    run.notes.append("metrics not recorded (not float/int/str): "
-                                     + ", ".join(sorted(set(skipped))))
+            self._evaluate_metrics(run, ns.get("metrics"))
         if flags & _BOUNDARY:
             for stage, names in self._boundary_at.get(cell_id, ()):
                 run.fingerprints.setdefault(stage, {}).update({
                     name: (fingerprint(ns[name]) if name in ns else None) for name in names})
 
-    # -- explicit API ------------------------------------------------------------------------
-    def log_metric(self, name: str, value) -> None:
-        kept, _ = plain_metrics({str(name): value})
-        self._next_run().logged_metrics[str(name)] = kept.get(str(name), jsonable(value))
+    def _evaluate_metrics(self, run: _Run, metrics) -> None:
+        """The ``metrics`` dict after the last evaluate cell: plain values kept, others noted."""
+        def failed(key, exc):
+            self._skipped(run, f"metric {key}", exc)
 
-    def log_param(self, name: str, value) -> None:
-        self._next_run().logged_params[str(name)] = jsonable(value)
+        try:
+            if not isinstance(metrics, dict):
+                return
+            kept, skipped = plain_metrics(metrics, failed)
+        except BaseException as exc:  # the object bound to `metrics` cannot even be inspected
+            run.eval_metrics = {}
+            self._skipped(run, "metrics", exc)
+            return
+        run.eval_metrics = kept
+        if skipped:
+            self._note(run, "metrics not recorded (not float/int/str): "
+                            + ", ".join(sorted(set(skipped))))
 
-    def track_data(self, path) -> str:
-        full = os.path.abspath(os.fspath(path))
+    # -- explicit API: bad values warn once per function and are noted, never raised -----------
+    def _api_problem(self, function: str, argument: str, problem: str) -> None:
+        note = f"{function}({argument}): {problem}; not recorded"
+        self._note(self._next_run(), note)
+        self._warn(function, f"jupyter_lifecycle: {note} (later problems with {function}() "
+                             "are listed in the run record's notes only)")
+
+    def _api_name(self, function: str, name) -> str | None:
+        try:
+            text = name if isinstance(name, str) else str(name)
+        except BaseException as exc:  # a name whose __str__ raises
+            self._api_problem(function, shown(name),
+                              f"the name could not be made a string ({_raised(exc)})")
+            return None
+        if not text:
+            self._api_problem(function, "''", "the name is empty")
+            return None
+        return str(text)
+
+    def log_metric(self, name, value) -> None:
+        key = self._api_name("log_metric", name)
+        if key is None:
+            return
+        try:
+            item = plain_value(value)
+        except BaseException as exc:
+            self._api_problem("log_metric", shown(key),
+                              f"the value could not be read ({_raised(exc)})")
+            return
+        if item is None:
+            self._api_problem("log_metric", shown(key), "a metric must be a number or a "
+                              f"string, not {type(value).__name__}")
+            return
+        self._next_run().logged_metrics[key] = item
+
+    def log_param(self, name, value) -> None:
+        key = self._api_name("log_param", name)
+        if key is None:
+            return
+        try:
+            item = jsonable(value)
+        except BaseException as exc:
+            self._api_problem("log_param", shown(key),
+                              f"the value could not be read ({_raised(exc)})")
+            return
+        self._next_run().logged_params[key] = item
+
+    def track_data(self, path) -> str | None:
+        try:
+            text = os.fsdecode(os.fspath(path))
+            full = os.path.abspath(text) if text and "\x00" not in text else None
+        except BaseException as exc:
+            self._api_problem("track_data", shown(path), "a path must be a str, bytes or "
+                              f"os.PathLike ({_raised(exc)})")
+            return None
+        if full is None:
+            self._api_problem("track_data", shown(text), "the path is empty or holds a NUL")
+            return None
         run = self._next_run()
         if full not in run.tracked:
             run.tracked.append(full)
         return full
 
-    def log_fingerprints(self, stage: str, values: dict) -> None:
-        self._next_run().fingerprints[str(stage)] = {
-            str(k): fingerprint(v) for k, v in values.items()}
+    def log_fingerprints(self, stage, values) -> None:
+        key = self._api_name("log_fingerprints", stage)
+        if key is None:
+            return
+        try:
+            items = list(values.items()) if isinstance(values, dict) else None
+        except BaseException as exc:
+            self._api_problem("log_fingerprints", shown(key),
+                              f"the values could not be read ({_raised(exc)})")
+            return
+        if items is None:
+            self._api_problem("log_fingerprints", shown(key), "the values must be a dict "
+                              f"{{name: value}}, not {type(values).__name__}")
+            return
+        prints = {}
+        for name, value in items:
+            label = self._api_name("log_fingerprints", name)
+            if label is not None:
+                prints[label] = fingerprint(value)  # None when unhashable; never raises
+        self._next_run().fingerprints[key] = prints
 
     @contextmanager
     def stage(self, name: str):
-        """Time a block as one step of stage ``name`` (pipelines without cells)."""
+        """Time a block as one step of stage ``name`` (pipelines without cells). Whatever the
+        block raises propagates unchanged (it is the user's own code)."""
+        name = self._api_name("stage", name) or "<unnamed>"
         run = self._next_run()
         started, started_perf = _time(), _perf()
         error = None
@@ -315,22 +449,43 @@ class Recorder:
         return build_record(self, run, status, ended)
 
     def _save(self, record: dict) -> dict:
+        """Write ``record``; after a successful write, also the finished records the store
+        refused earlier (so no run stays ``running`` once the store is writable again)."""
         from .store import RunStore
 
+        store = RunStore(self.config.store)
+        record["store_error"] = None
         try:
-            RunStore(self.config.store).save(record)
+            store.save(record)
         except Exception as exc:
             record["store_error"] = f"{type(exc).__name__}: {exc}"
+            if record.get("status") != "running":
+                self._unsaved[record["run_id"]] = record
             self._warn("store", f"jupyter_lifecycle: run {record['run_id']} could not be written "
                                 f"to the run store ({exc}); the run goes on, and its record is "
                                 "returned and kept in the notebook's metadata instead")
+            return record
+        self._unsaved.pop(record["run_id"], None)
+        self._save_unsaved(store)
         return record
+
+    def _save_unsaved(self, store) -> None:
+        for run_id, earlier in list(self._unsaved.items()):
+            problem, earlier["store_error"] = earlier.get("store_error"), None
+            try:
+                store.save(earlier)
+            except Exception:
+                earlier["store_error"] = problem
+                return
+            del self._unsaved[run_id]
 
     def finish(self, status: str | None = None) -> dict:
         """Close the current run, write its record and return it (idempotent)."""
         with self._lock:
             run = self.run
             if run.finished and run.record is not None:
+                if run.record.get("store_error") and run.run_id in self._unsaved:
+                    self._save(run.record)  # the store refused it: try again
                 return run.record
             ended = _time()
             if run.pending is not None:  # the cell that called finish_run()
@@ -361,17 +516,22 @@ class Recorder:
         with self._lock:
             run = self.run
             if run.finished or not run.cells or len(run.cells) == self._flushed_count:
+                if self._unsaved:  # a finished record the store refused: try again
+                    from .store import RunStore
+
+                    self._save_unsaved(RunStore(self.config.store))
                 return
-            self._flushed_count = len(run.cells)
-            self._save(self.build(run, "running", None))
+            record = self._save(self.build(run, "running", None))
+            # a write that failed is tried again at the next flush
+            self._flushed_count = -1 if record["store_error"] else len(run.cells)
 
     def _flush_loop(self) -> None:
         while not self._stop.wait(FLUSH_INTERVAL_S):
             try:
                 self._refresh_layout()
                 self.flush()
-            except Exception as exc:  # the thread must never die noisily
-                self._warn("flush", f"jupyter_lifecycle: background flush failed: {exc}")
+            except BaseException as exc:  # the thread must never die, noisily or silently
+                self._warn("flush", f"jupyter_lifecycle: background flush failed: {_raised(exc)}")
 
     def _at_exit(self) -> None:
         self._stop.set()
@@ -379,7 +539,9 @@ class Recorder:
             run = self.run
             if not run.finished and (run.cells or run.logged_metrics or run.logged_params):
                 self.finish()
-        except Exception:
+            elif self._unsaved:
+                self.flush()
+        except BaseException:
             pass
 
 

@@ -8,11 +8,12 @@ are opened per operation (no connection is shared between threads or processes).
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import time
 
-from .record import SCHEMA_VERSION
+from .record import SCHEMA_VERSION, strict_record
 
 BUSY_TIMEOUT_S = 30.0
 _COLUMNS = ("run_id", "schema_version", "notebook", "kind", "status", "started", "ended",
@@ -102,8 +103,8 @@ class RunStore:
     def save(self, record: dict) -> None:
         """Insert or replace ``record`` (keyed by its run id)."""
         try:
-            text = json.dumps(record, default=repr)
-        except (TypeError, ValueError) as exc:
+            text = _strict_text(record)
+        except (TypeError, ValueError, RecursionError) as exc:
             raise StoreError(f"run {record.get('run_id')} is not JSON-serialisable: {exc}") from exc
         notebook = (record.get("notebook") or {}).get("path")
         row = (record["run_id"], int(record.get("schema_version", SCHEMA_VERSION)), notebook,
@@ -192,23 +193,77 @@ class RunStore:
             values = dict(zip(_COLUMNS, row))
             try:
                 out.append(_load(values["run_id"], values["schema_version"], values["record"]))
-            except RecordVersionError as exc:
-                out.append({"run_id": values["run_id"], "schema_version": values["schema_version"],
-                            "notebook": {"path": values["notebook"]}, "kind": values["kind"],
-                            "status": values["status"], "started": values["started"],
-                            "ended": values["ended"], "duration_s": values["duration_s"],
-                            "metrics": {}, "unreadable": str(exc)})
+            except StoreError as exc:  # one bad row is named; it hides no other row
+                out.append(_stub(values, str(exc)))
         return out
 
 
-def _load(run_id: str, version, text: str) -> dict:
-    if version is not None and int(version) > SCHEMA_VERSION:
-        raise RecordVersionError(run_id, int(version))
+def _strict_text(record: dict) -> str:
+    """``record`` as strict JSON: NaN and infinities become strings (``record.strict_record``)."""
     try:
-        record = json.loads(text)
-    except ValueError as exc:
-        raise StoreError(f"run {run_id}: the stored record is not valid JSON ({exc})") from exc
-    found = record.get("schema_version") if isinstance(record, dict) else None
+        return json.dumps(record, default=repr, allow_nan=False)
+    except ValueError:
+        return json.dumps(strict_record(record), default=repr, allow_nan=False)
+
+
+def _column(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _stub(values: dict, problem: str) -> dict:
+    """What the row's columns tell about a run whose record cannot be read, and why."""
+    duration = values["duration_s"]
+    return {"run_id": values["run_id"] if isinstance(values["run_id"], str) else str(values["run_id"]),
+            "schema_version": values["schema_version"],
+            "notebook": {"path": _column(values["notebook"])}, "kind": _column(values["kind"]),
+            "status": _column(values["status"]), "started": _column(values["started"]),
+            "ended": _column(values["ended"]),
+            "duration_s": duration if isinstance(duration, (int, float)) and
+            not isinstance(duration, bool) and math.isfinite(duration) else None,
+            "params": {}, "metrics": {}, "unreadable": problem}
+
+
+# The parts of a record every reader (CLI tables, the Runs panel) relies on, by type.
+_SHAPE = {"run_id": (str,), "notebook": (dict, type(None)), "params": (dict,), "metrics": (dict,),
+          "stages": (dict,), "environment": (dict,), "cells": (list,), "kind": (str, type(None)),
+          "status": (str, type(None)), "started": (str, type(None)), "notes": (list,)}
+_TYPE_NAMES = {str: "a string", dict: "an object", list: "an array", type(None): "null"}
+
+
+def _shape_problem(record: dict) -> str | None:
+    for key, kinds in _SHAPE.items():
+        if key in record and not isinstance(record[key], kinds):
+            expected = " or ".join(_TYPE_NAMES[k] for k in kinds)
+            return f"its {key!r} is {type(record[key]).__name__}, not {expected}"
+    return None
+
+
+def _load(run_id: str, version, text) -> dict:
+    try:
+        version = None if version is None else int(version)
+    except (TypeError, ValueError):
+        raise StoreError(f"run {run_id}: the stored schema version {version!r} is not an "
+                         "integer") from None
+    if version is not None and version > SCHEMA_VERSION:
+        raise RecordVersionError(run_id, version)
+    nonfinite: list[str] = []
+
+    def constant(name: str) -> float:  # NaN / Infinity written by earlier versions
+        nonfinite.append(name)
+        return float(name)
+
+    try:
+        record = json.loads(text, parse_constant=constant)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise StoreError(f"run {run_id}: the stored record is not valid JSON ({exc})") from None
+    if not isinstance(record, dict):
+        raise StoreError(f"run {run_id}: the stored record is not a JSON object "
+                         f"(it is {type(record).__name__})")
+    found = record.get("schema_version")
     if isinstance(found, int) and found > SCHEMA_VERSION:
         raise RecordVersionError(run_id, found)
-    return record
+    record.setdefault("run_id", run_id)
+    problem = _shape_problem(record)
+    if problem:
+        raise StoreError(f"run {run_id}: the stored record is malformed ({problem})")
+    return strict_record(record) if nonfinite else record
