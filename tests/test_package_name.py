@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -74,7 +75,10 @@ def test_every_accepted_name_is_a_safe_module_and_project_name(name):
     assert name.isascii() and name.isidentifier() and not keyword.iskeyword(name)
     assert PROJECT_NAME.match(name.replace("_", "-"))
     assert name not in sys.stdlib_module_names
-    assert importlib.util.find_spec(name) is None
+    spec = importlib.util.find_spec(name)
+    # nothing importable, or only a plain folder in the working directory (a namespace package)
+    assert spec is None or (spec.origin is None and all(
+        Path(p).parent == Path.cwd() for p in spec.submodule_search_locations)), spec
 
 
 @settings(max_examples=200, deadline=None)
