@@ -3,6 +3,7 @@ output folder; staging folders left by a killed first conversion are cleaned up.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -113,12 +114,20 @@ def test_stale_staging_folders_of_a_killed_conversion_are_removed(tmp_path):
     (stale / ".nb2pipe-staging").write_text(f"{dead}\n")
     live = tmp_path / ".pkg.nb2pipe-live00"
     live.mkdir()
-    (live / ".nb2pipe-staging").write_text(f"{os.getpid()}\n")  # a run still going: kept
+    (live / ".nb2pipe-staging").write_text(f"{os.getpid()}\n")
     users = tmp_path / ".pkg.nb2pipe-users"
-    users.mkdir()  # no mark of ours: not ours to remove
-    write_tree(FILES, out)
-    assert not stale.exists()
-    assert live.exists() and users.exists()
+    users.mkdir()
+    (users / "mine.txt").write_text("a user's file\n")  # no mark or manifest of ours: kept
+    unmarked = tmp_path / ".pkg.nb2pipe-empty0"
+    unmarked.mkdir()  # killed before it wrote the mark: empty, so nothing of anyone's is lost
+    live_fd = os.open(live, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(live_fd, fcntl.LOCK_EX)  # a run still going holds its folder's lock: kept
+        write_tree(FILES, out)
+    finally:
+        os.close(live_fd)
+    assert not stale.exists() and not unmarked.exists()
+    assert live.exists() and (users / "mine.txt").read_text() == "a user's file\n"
     assert (out / "README.md").is_file() and not (out / ".nb2pipe-staging").exists()
 
 

@@ -7,6 +7,7 @@ instead of written through, and a path from a manifest can only name a file insi
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import stat
@@ -43,7 +44,7 @@ def open_root(folder: os.PathLike | str) -> int:
     return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
 
 
-def _open_dir(root_fd: int, parts: tuple[str, ...], path: str, *, create: bool) -> int | None:
+def open_dir(root_fd: int, parts: tuple[str, ...], path: str, *, create: bool) -> int | None:
     """An fd of the folder ``parts`` below root (None when missing and not ``create``)."""
     fd = os.dup(root_fd)
     try:
@@ -80,7 +81,7 @@ def _is_link(dir_fd: int, name: str) -> bool:
 def read_file(root_fd: int, path: str) -> bytes | None:
     """The bytes of a regular file, None when it does not exist (or is not a regular file)."""
     parts = relative_parts(path)
-    dir_fd = _open_dir(root_fd, parts[:-1], path, create=False)
+    dir_fd = open_dir(root_fd, parts[:-1], path, create=False)
     if dir_fd is None:
         return None
     try:
@@ -101,7 +102,7 @@ def read_file(root_fd: int, path: str) -> bytes | None:
 def write_file(root_fd: int, path: str, data: bytes, *, umask: int) -> None:
     """Write ``data`` to ``path`` by a rename of a temporary sibling: never half-written."""
     parts = relative_parts(path)
-    dir_fd = _open_dir(root_fd, parts[:-1], path, create=True)
+    dir_fd = open_dir(root_fd, parts[:-1], path, create=True)
     name = parts[-1]
     tmp = f".{name}.{secrets.token_hex(4)}.tmp"
     try:
@@ -125,17 +126,40 @@ def write_file(root_fd: int, path: str, data: bytes, *, umask: int) -> None:
         os.close(dir_fd)
 
 
-def remove_file(root_fd: int, path: str) -> None:
+def missing_dirs(root_fd: int, path: str) -> list[str]:
+    """The folders on the way to ``path`` that do not exist yet, outermost first."""
     parts = relative_parts(path)
-    dir_fd = _open_dir(root_fd, parts[:-1], path, create=False)
+    for depth in range(len(parts) - 1, 0, -1):
+        fd = open_dir(root_fd, parts[:depth], path, create=False)
+        if fd is not None:
+            os.close(fd)
+            return ["/".join(parts[:n]) for n in range(depth + 1, len(parts))]
+    return ["/".join(parts[:n]) for n in range(1, len(parts))]
+
+
+def file_mode(root_fd: int, path: str, *, umask: int) -> int:
+    """The permission bits a write of ``path`` keeps (its own), or a new file's under ``umask``."""
+    parts = relative_parts(path)
+    dir_fd = open_dir(root_fd, parts[:-1], path, create=False)
     if dir_fd is None:
-        return
+        return 0o666 & ~umask
     try:
-        os.unlink(parts[-1], dir_fd=dir_fd)  # unlink never follows a link at the last component
-    except FileNotFoundError:
-        pass
+        st = _lstat(dir_fd, parts[-1])
     finally:
         os.close(dir_fd)
+    return stat.S_IMODE(st.st_mode) if st is not None and stat.S_ISREG(st.st_mode) else 0o666 & ~umask
+
+
+def try_lock(fd: int) -> bool:
+    """Take the exclusive advisory lock on an open folder; False when another holder has it.
+
+    The kernel drops the lock when its file is closed or its process dies, so a killed run
+    never leaves a folder locked."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def _lstat(dir_fd: int, name: str) -> os.stat_result | None:

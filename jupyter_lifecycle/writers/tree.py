@@ -1,9 +1,11 @@
 """Write a generated tree without losing anyone's work.
 
-* A new output directory is generated completely in a temporary sibling, then renamed into place.
+* A new output directory is generated completely in a temporary sibling, then renamed into place;
+  a sibling left by a killed run (its lock is free) is removed by the next run.
 * An existing one is refused unless ``force``; even then, every file we would overwrite must be one
   we generated (listed in the manifest) and unchanged since (same sha256), or nothing is written.
-* Each file lands by ``os.replace`` of a temporary file: never half-written.
+* The changes to an existing one are all or nothing: staged, journalled, then moved into place by
+  renames (``journal``); a run killed midway is rolled back by the next one, before it plans.
 * Every path stays inside the output folder: a manifest naming ``..``, an absolute path or a path
   through a symbolic link is untrusted, and nothing is written through a link planted in the tree.
 """
@@ -18,12 +20,16 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..codegen.common import GeneratedFile
 from ..errors import Location, OutputError
 from ..fsutil import current_umask
-from . import confined
+from . import confined, journal
 from .confined import UnsafePath
+from .journal import Change, JournalError
+
+if TYPE_CHECKING:  # only its .path and .text are read; importing codegen would load libcst
+    from ..codegen.common import GeneratedFile
 
 MANIFEST = ".nb2pipe-manifest.json"
 _STAGING_MARK = ".nb2pipe-staging"
@@ -66,10 +72,24 @@ def _untrusted(out_dir: Path, why: str) -> OutputError:
                        "new folder", Location(str(out_dir)))
 
 
-def _read_manifest(out_dir: Path, root_fd: int) -> dict[str, str] | None:
+class _Reader:
+    """The bytes of files in the output folder, as an interrupted regeneration's roll-back will
+    leave them (so a dry run plans against the tree the next real run will start from)."""
+
+    def __init__(self, root_fd: int):
+        self.root_fd = root_fd
+        self.pending = journal.pending_view(root_fd)
+
+    def __call__(self, path: str) -> bytes | None:
+        if path in self.pending:
+            return self.pending[path]
+        return confined.read_file(self.root_fd, path)
+
+
+def _read_manifest(out_dir: Path, read: _Reader) -> dict[str, str] | None:
     """The manifest's files, None when it is missing or unreadable; raises when it is unsafe."""
     try:
-        raw = confined.read_file(root_fd, MANIFEST)
+        raw = read(MANIFEST)
     except UnsafePath as exc:
         raise _untrusted(out_dir, f"it {exc.reason}") from None
     if raw is None:
@@ -107,19 +127,21 @@ def plan_write(files: list[GeneratedFile], out_dir: Path) -> Plan:
         return plan
     root_fd = confined.open_root(out_dir)
     try:
-        _plan_existing(plan, files, out_dir, root_fd)
+        _plan_existing(plan, files, out_dir, _Reader(root_fd))
     except UnsafePath as exc:
         raise _unsafe(out_dir, exc) from None
+    except JournalError as exc:
+        raise OutputError(str(exc), Location(str(out_dir))) from None
     finally:
         os.close(root_fd)
     return plan
 
 
-def _plan_existing(plan: Plan, files: list[GeneratedFile], out_dir: Path, root_fd: int) -> None:
-    manifest = _read_manifest(out_dir, root_fd) or {}
+def _plan_existing(plan: Plan, files: list[GeneratedFile], out_dir: Path, read: _Reader) -> None:
+    manifest = _read_manifest(out_dir, read) or {}
     new_paths = {f.path for f in files}
     for f in files:
-        current = confined.read_file(root_fd, f.path)  # raises on a link anywhere on the way
+        current = read(f.path)  # raises on a link anywhere on the way
         if current is None:
             plan.create.append(f.path)
             continue
@@ -133,7 +155,7 @@ def _plan_existing(plan: Plan, files: list[GeneratedFile], out_dir: Path, root_f
     for path, digest in manifest.items():
         if path in new_paths or path == MANIFEST:
             continue
-        current = confined.read_file(root_fd, path)
+        current = read(path)
         if current is not None and _sha(current) == digest:
             plan.current[path] = current
             plan.remove.append(path)
@@ -146,8 +168,11 @@ def write_tree(files: list[GeneratedFile], out_dir: Path, *, force: bool = False
         return _write_tree(files, out_dir, force)
     except UnsafePath as exc:
         raise _unsafe(out_dir, exc) from None
+    except JournalError as exc:
+        raise OutputError(str(exc), Location(str(out_dir))) from None
     except OSError as exc:
-        raise OutputError(f"cannot write the output: {exc.strerror or exc}", Location(str(out_dir))) from None
+        raise OutputError(f"cannot write the output: {exc.strerror or exc}; the folder holds what "
+                          "it held before", Location(str(out_dir))) from None
 
 
 def _write_tree(files: list[GeneratedFile], out_dir: Path, force: bool) -> Plan:
@@ -155,69 +180,99 @@ def _write_tree(files: list[GeneratedFile], out_dir: Path, force: bool) -> Plan:
     if plan.exists and not force:
         raise OutputError("the output directory exists; pass --force to regenerate it "
                           "(files you edited by hand are never overwritten)", Location(str(out_dir)))
+    if not plan.exists:
+        _refuse_conflicts(plan, out_dir)
+        _write_new_tree(files, out_dir, _manifest_text(files), current_umask())
+        return plan
+    root_fd = confined.open_root(out_dir)
+    try:
+        journal.lock(root_fd)
+        journal.recover(root_fd)
+        plan = Plan(out_dir=out_dir, exists=True)  # again, under the lock, on the recovered tree
+        read = _Reader(root_fd)
+        _plan_existing(plan, files, out_dir, read)
+        _refuse_conflicts(plan, out_dir)
+        journal.apply(root_fd, _changes(plan, files, read), umask=current_umask())
+    finally:
+        os.close(root_fd)
+    return plan
+
+
+def _refuse_conflicts(plan: Plan, out_dir: Path) -> None:
     if plan.conflicts:
         listing = ", ".join(sorted(plan.conflicts)[:10])
         raise OutputError(f"refusing to overwrite {len(plan.conflicts)} file(s) edited by hand or "
                           f"not generated by nb2pipe: {listing}; move them away or restore them",
                           Location(str(out_dir)))
+
+
+def _manifest_text(files: list[GeneratedFile]) -> str:
     manifest = {f.path: _sha(f.text.encode("utf-8")) for f in files}
-    manifest_text = json.dumps({"generator": "nb2pipe", "files": manifest}, indent=1, sort_keys=True) + "\n"
-    umask = current_umask()
-    if not plan.exists:
-        _write_new_tree(files, out_dir, manifest_text, umask)
-        return plan
+    return json.dumps({"generator": "nb2pipe", "files": manifest}, indent=1, sort_keys=True) + "\n"
+
+
+def _changes(plan: Plan, files: list[GeneratedFile], read: _Reader) -> list[Change]:
+    """The journal's changes: creations, updates, removals, then the manifest (if it differs)."""
     by_path = {f.path: f for f in files}
-    root_fd = confined.open_root(out_dir)
-    try:
-        for path in plan.create + plan.update:
-            confined.write_file(root_fd, path, by_path[path].text.encode("utf-8"), umask=umask)
-        for path in plan.remove:
-            confined.remove_file(root_fd, path)
-        confined.write_file(root_fd, MANIFEST, manifest_text.encode("utf-8"), umask=umask)
-    finally:
-        os.close(root_fd)
-    return plan
+    changes = [Change(path, by_path[path].text.encode("utf-8"), None) for path in plan.create]
+    changes += [Change(path, by_path[path].text.encode("utf-8"), _sha(plan.current[path]))
+                for path in plan.update]
+    changes += [Change(path, None, _sha(plan.current[path])) for path in plan.remove]
+    manifest = _manifest_text(files).encode("utf-8")
+    old = read(MANIFEST)
+    if changes or old != manifest:
+        changes.append(Change(MANIFEST, manifest, _sha(old) if old is not None else None))
+    return changes
 
 
 def _write_new_tree(files: list[GeneratedFile], out_dir: Path, manifest_text: str, umask: int) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.nb2pipe-", dir=out_dir.parent))
+    root_fd = None
     try:
+        root_fd = confined.open_root(tmp)
+        confined.try_lock(root_fd)  # held until the end: a live run's folder is never removed
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private
         (tmp / _STAGING_MARK).write_text(f"{os.getpid()}\n", encoding="utf-8")
-        root_fd = confined.open_root(tmp)
-        try:
-            for f in files:
-                confined.write_file(root_fd, f.path, f.text.encode("utf-8"), umask=umask)
-            confined.write_file(root_fd, MANIFEST, manifest_text.encode("utf-8"), umask=umask)
-        finally:
-            os.close(root_fd)
+        for f in files:
+            confined.write_file(root_fd, f.path, f.text.encode("utf-8"), umask=umask)
+        confined.write_file(root_fd, MANIFEST, manifest_text.encode("utf-8"), umask=umask)
         (tmp / _STAGING_MARK).unlink()
         os.rename(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if root_fd is not None:
+            os.close(root_fd)
 
 
 def _remove_stale_staging(out_dir: Path) -> None:
-    """Staging folders of ours left by a killed run (their process is gone) are removed."""
+    """Staging folders of ours whose run is gone (their lock is free): from its creation to its
+    rename a staging folder is empty, or holds the mark, or (the mark removed) our manifest."""
     for candidate in out_dir.parent.glob(f".{out_dir.name}.nb2pipe-*"):
-        mark = candidate / _STAGING_MARK
         try:
-            pid = int(mark.read_text(encoding="utf-8").strip())
-        except (OSError, ValueError):
-            continue
-        if candidate.is_symlink() or _alive(pid):
-            continue
-        shutil.rmtree(candidate, ignore_errors=True)
+            fd = os.open(candidate, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue  # a link or a file: not ours
+        try:
+            names = os.listdir(fd)
+            ours = not names or _STAGING_MARK in names or _is_our_manifest(fd)
+            if ours and confined.try_lock(fd):
+                if names:
+                    shutil.rmtree(candidate, ignore_errors=True)
+                else:
+                    os.rmdir(candidate)  # fails harmlessly if a file appeared meanwhile
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
-def _alive(pid: int) -> bool:
+def _is_our_manifest(dir_fd: int) -> bool:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        data = json.loads(confined.read_file(dir_fd, MANIFEST) or b"null")
+    except (UnsafePath, ValueError, UnicodeDecodeError, RecursionError):
         return False
-    except OSError:
-        return True
-    return True
+    return isinstance(data, dict) and data.get("generator") == "nb2pipe"
