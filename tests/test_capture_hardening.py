@@ -10,8 +10,6 @@ in subprocesses, and through the server's runs route.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -105,6 +103,7 @@ HOOK_CELLS = [
 ]
 
 
+@pytest.mark.e2e
 def test_hostile_values_are_skipped_with_a_note_and_capture_keeps_recording(tmp_path, kernels):
     (tmp_path / "data.csv").write_text("a\n1\n")
     nb = write_notebook(tmp_path / "hostile.ipynb", HOOK_CELLS)
@@ -172,6 +171,7 @@ BAD_CALLS = [
 ]
 
 
+@pytest.mark.e2e
 def test_public_functions_warn_once_and_never_raise_for_bad_values(tmp_path, kernels):
     (tmp_path / "good.csv").write_text("x\n")
     nb = write_notebook(tmp_path / "a.ipynb", [("x = 1", [])])
@@ -229,6 +229,7 @@ def _status(store: Path, run_id: str) -> str:
     return RunStore(store).get(run_id)["status"]
 
 
+@pytest.mark.e2e
 def test_a_run_finished_while_the_store_was_unwritable_is_finalised_later(tmp_path, kernels):
     nb = write_notebook(tmp_path / "a.ipynb", [("x = 1", ["lifecycle:setup"]),
                                                ("y = x + 1", ["lifecycle:train"])])
@@ -265,6 +266,7 @@ def test_a_run_finished_while_the_store_was_unwritable_is_finalised_later(tmp_pa
 
 
 # -- 15: NaN and infinity ------------------------------------------------------------------------
+@pytest.mark.e2e
 def test_nan_and_infinity_are_stored_and_returned_as_strict_json(tmp_path, kernels, env):
     nb = write_notebook(tmp_path / "a.ipynb", [
         ("import math", ["lifecycle:setup"]),
@@ -330,6 +332,25 @@ def test_records_written_with_nan_by_older_versions_are_read_as_strict_json(tmp_
     assert _strict_loads(text)["metrics"] == {"m": "-inf"}
 
 
+@pytest.mark.e2e
+def test_mlflow_export_logs_nan_and_infinity_as_numbers(tmp_path):
+    import math
+
+    from mlflow.tracking import MlflowClient
+
+    from jupyter_lifecycle.store.mlflow_export import export_record
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    record = _minimal("4" * 32, metrics={"loss": "nan", "up": "inf", "label": "nan", "acc": 0.5},
+                      nonfinite=["metrics.loss", "metrics.up"])
+    mlflow_id, created = export_record(record, uri)
+    assert created
+    metrics = MlflowClient(uri).get_run(mlflow_id).data.metrics
+    assert math.isnan(metrics["loss"]) and metrics["acc"] == 0.5
+    assert metrics["up"] >= sys.float_info.max  # MLflow's sqlite store caps infinity
+    assert "label" not in metrics  # a string logged as such is not a number
+
+
 # -- 10: rows that are not records ---------------------------------------------------------------
 BAD_ROWS = {
     "a" * 32: "[1, 2]",
@@ -361,13 +382,18 @@ def test_one_bad_row_is_named_and_hides_no_other_row(tmp_path):
             assert row["unreadable"].startswith(f"run {row['run_id']}: "), row
             assert row["metrics"] == {} and isinstance(row["notebook"], dict)
     by_id = {r["run_id"]: r["unreadable"] for r in listed if "unreadable" in r}
-    assert "not a JSON object" in by_id["a" * 32] and "not valid JSON" in by_id["d" * 32]
-    assert "notebook" in by_id["e" * 32] and "metrics" in by_id["f" * 32]
+    assert by_id["a" * 32].endswith("the stored record is not a JSON object (it is an array)")
+    assert by_id["c" * 32].endswith("not a JSON object (it is null)")
+    assert "not valid JSON" in by_id["d" * 32]
+    assert by_id["e" * 32].endswith("malformed (its 'notebook' is a string, not an object or null)")
+    assert by_id["f" * 32].endswith("malformed (its 'metrics' is an array, not an object)")
+    assert "schema version 'not a number' is not an integer" in by_id["8" * 32]
     for run_id in BAD_ROWS:
         with pytest.raises(StoreError, match=f"run {run_id}"):
             store.get(run_id)
 
 
+@pytest.mark.e2e
 def test_runs_list_and_show_with_bad_rows(tmp_path, env):
     store = _store_with_bad_rows(tmp_path)
 
@@ -377,10 +403,11 @@ def test_runs_list_and_show_with_bad_rows(tmp_path, env):
 
     table = run("list")
     assert table.returncode == 0 and "Traceback" not in table.stderr, table.stderr
-    assert "99999999" in table.stdout and "0.5" in table.stdout
+    assert "99999999" in table.stdout and "acc=0.5" in table.stdout
     for run_id in BAD_ROWS:
         assert run_id[:8] in table.stdout
-    assert "not a JSON object" in table.stdout
+    words = " ".join(table.stdout.split())  # the table may fold a long cell over lines
+    assert "the stored record is not a JSON object (it is an array)" in words
     as_json = run("list", "--json")
     assert as_json.returncode == 0, as_json.stderr
     rows = _strict_loads(as_json.stdout)

@@ -53,11 +53,12 @@ def _recorder(create: bool = True):
 def start_run(notebook=None, *, kind: str = "pipeline", run_id: str | None = None, store=None,
               params: dict | None = None, boundaries: dict | None = None) -> str:
     """Start recording a run outside IPython; returns its id. Ends with ``finish_run()``."""
+    from . import explicit
     from .recorder import start
 
     rec = start(notebook, kind=kind, run_id=run_id, store=store, boundaries=boundaries)
     for name, value in (params or {}).items():
-        rec.log_param(name, value)
+        explicit.log_param(rec, name, value)
     return rec.run.run_id
 
 
@@ -73,10 +74,11 @@ def _internal_error(function: str, error: Exception) -> None:
     """Capture's own failure inside a public function: one warning, never an exception."""
     import warnings
 
-    from .recorder import CaptureWarning, _raised
+    from .explicit import raised
+    from .recorder import CaptureWarning
 
     try:
-        warnings.warn(f"jupyter_lifecycle: {function}() failed inside capture ({_raised(error)}); "
+        warnings.warn(f"jupyter_lifecycle: {function}() failed inside capture ({raised(error)}); "
                       "your code runs on", CaptureWarning, stacklevel=3)
     except Exception:  # warnings turned into errors
         pass
@@ -86,16 +88,20 @@ def _internal_error(function: str, error: Exception) -> None:
 # and the first bad call of each function warns (a wrong signature is a TypeError, as usual).
 def log_metric(name: str, value) -> None:
     """Record metric ``name``: a number (numpy scalars too) or a string."""
+    from . import explicit
+
     try:
-        _recorder().log_metric(name, value)
+        explicit.log_metric(_recorder(), name, value)
     except Exception as exc:
         _internal_error("log_metric", exc)
 
 
 def log_param(name: str, value) -> None:
     """Record parameter ``name`` (kept as JSON: scalars, lists, dicts; else its repr)."""
+    from . import explicit
+
     try:
-        _recorder().log_param(name, value)
+        explicit.log_param(_recorder(), name, value)
     except Exception as exc:
         _internal_error("log_param", exc)
 
@@ -103,8 +109,10 @@ def log_param(name: str, value) -> None:
 def track_data(path) -> str | None:
     """Record ``path`` as data this run read (hashed when the record is written); returns its
     absolute path, or None when ``path`` is not a path."""
+    from . import explicit
+
     try:
-        return _recorder().track_data(path)
+        return explicit.track_data(_recorder(), path)
     except Exception as exc:
         _internal_error("track_data", exc)
         return None
@@ -112,15 +120,19 @@ def track_data(path) -> str | None:
 
 def log_fingerprints(stage: str, values: dict) -> None:
     """Fingerprint ``values`` ({name: value}) as the outputs of ``stage``."""
+    from . import explicit
+
     try:
-        _recorder().log_fingerprints(stage, values)
+        explicit.log_fingerprints(_recorder(), stage, values)
     except Exception as exc:
         _internal_error("log_fingerprints", exc)
 
 
 def stage(name: str):
     """Context manager timing a block as stage ``name`` (for runs without notebook cells)."""
-    return _recorder().stage(name)
+    from . import explicit
+
+    return explicit.stage(_recorder(), name)
 
 
 def current_run_id() -> str | None:

@@ -8,8 +8,8 @@ by a daemon thread. Nothing here ever raises into the user's kernel:
 
 - a user's value whose own methods raise anything (``SystemExit`` and ``KeyboardInterrupt``
   from a ``__repr__`` included) is skipped with a note in the record, and recording goes on;
-- a bad call of the public functions (``log_metric``...) warns once per function and is
-  noted in the record; only a wrong signature raises, as Python does;
+- a bad call of the public functions (``log_metric``..., in ``explicit``) warns once per
+  function and is noted in the record; only a wrong signature raises, as Python does;
 - a hook that fails in capture's own code warns once and unregisters itself;
 - a store that cannot be written leaves the run going, is reported in the record
   (``store_error``) and by one warning, and the finished records it refused are written by the
@@ -26,12 +26,11 @@ import threading
 import time
 import uuid
 import warnings
-from contextlib import contextmanager
 
 from . import _config
 from .assemble import base_record, build_record
-from .files import (FileHasher, assigned_names, jsonable, path_candidates, plain_metrics,
-                    plain_value, shown)
+from .explicit import describe, raised
+from .files import FileHasher, assigned_names, jsonable, path_candidates, plain_metrics
 from .fingerprint import fingerprint
 from .layout import Layout, _aliases, build_layout, read_layout
 
@@ -45,21 +44,6 @@ _time, _perf = time.time, time.perf_counter
 
 class CaptureWarning(RuntimeWarning):
     """Capture could not do its job; the user's code runs on regardless."""
-
-
-def _describe(error: BaseException) -> tuple[str, str]:
-    try:
-        message = str(error)
-    except BaseException:  # a user's exception whose __str__ raises (even SystemExit)
-        message = "<unprintable>"
-    if not isinstance(message, str):
-        message = "<unprintable>"
-    return type(error).__name__, message[:2000]
-
-
-def _raised(error: BaseException) -> str:
-    name, message = _describe(error)
-    return f"{name}: {message}" if message else name
 
 
 class _Run:
@@ -168,7 +152,7 @@ class Recorder:
 
     def _skipped(self, run: _Run, what: str, error: BaseException) -> None:
         """A user's value could not be read: leave it out, say why, record on."""
-        self._note(run, f"{what} not recorded ({_raised(error)} raised by the value)")
+        self._note(run, f"{what} not recorded ({raised(error)} raised by the value)")
 
     def _hook_failed(self, error: BaseException) -> None:
         if isinstance(error, KeyboardInterrupt):  # an interrupt landing between two cells
@@ -181,7 +165,7 @@ class Recorder:
         """A hook failed: stop recording (cells keep running) and say so once."""
         self.enabled = False
         self._unhook()
-        name, message = _describe(exc)
+        name, message = describe(exc)
         note = (f"capture stopped after an internal error ({name}: {message}); cells ran on "
                 "but were not recorded after that point")
         try:
@@ -266,7 +250,7 @@ class Recorder:
                 error = result.error_before_exec
             cell_id = getattr(info, "cell_id", None)
             if error is not None:
-                error = _describe(error)
+                error = describe(error)
                 run.failure = (cell_id, info.raw_cell, error, None)
             elif run.failure is not None and (
                     run.failure[0] == cell_id if cell_id is not None
@@ -334,108 +318,6 @@ class Recorder:
             self._note(run, "metrics not recorded (not float/int/str): "
                             + ", ".join(sorted(set(skipped))))
 
-    # -- explicit API: bad values warn once per function and are noted, never raised -----------
-    def _api_problem(self, function: str, argument: str, problem: str) -> None:
-        note = f"{function}({argument}): {problem}; not recorded"
-        self._note(self._next_run(), note)
-        self._warn(function, f"jupyter_lifecycle: {note} (later problems with {function}() "
-                             "are listed in the run record's notes only)")
-
-    def _api_name(self, function: str, name) -> str | None:
-        try:
-            text = name if isinstance(name, str) else str(name)
-        except BaseException as exc:  # a name whose __str__ raises
-            self._api_problem(function, shown(name),
-                              f"the name could not be made a string ({_raised(exc)})")
-            return None
-        if not text:
-            self._api_problem(function, "''", "the name is empty")
-            return None
-        return str(text)
-
-    def log_metric(self, name, value) -> None:
-        key = self._api_name("log_metric", name)
-        if key is None:
-            return
-        try:
-            item = plain_value(value)
-        except BaseException as exc:
-            self._api_problem("log_metric", shown(key),
-                              f"the value could not be read ({_raised(exc)})")
-            return
-        if item is None:
-            self._api_problem("log_metric", shown(key), "a metric must be a number or a "
-                              f"string, not {type(value).__name__}")
-            return
-        self._next_run().logged_metrics[key] = item
-
-    def log_param(self, name, value) -> None:
-        key = self._api_name("log_param", name)
-        if key is None:
-            return
-        try:
-            item = jsonable(value)
-        except BaseException as exc:
-            self._api_problem("log_param", shown(key),
-                              f"the value could not be read ({_raised(exc)})")
-            return
-        self._next_run().logged_params[key] = item
-
-    def track_data(self, path) -> str | None:
-        try:
-            text = os.fsdecode(os.fspath(path))
-            full = os.path.abspath(text) if text and "\x00" not in text else None
-        except BaseException as exc:
-            self._api_problem("track_data", shown(path), "a path must be a str, bytes or "
-                              f"os.PathLike ({_raised(exc)})")
-            return None
-        if full is None:
-            self._api_problem("track_data", shown(text), "the path is empty or holds a NUL")
-            return None
-        run = self._next_run()
-        if full not in run.tracked:
-            run.tracked.append(full)
-        return full
-
-    def log_fingerprints(self, stage, values) -> None:
-        key = self._api_name("log_fingerprints", stage)
-        if key is None:
-            return
-        try:
-            items = list(values.items()) if isinstance(values, dict) else None
-        except BaseException as exc:
-            self._api_problem("log_fingerprints", shown(key),
-                              f"the values could not be read ({_raised(exc)})")
-            return
-        if items is None:
-            self._api_problem("log_fingerprints", shown(key), "the values must be a dict "
-                              f"{{name: value}}, not {type(values).__name__}")
-            return
-        prints = {}
-        for name, value in items:
-            label = self._api_name("log_fingerprints", name)
-            if label is not None:
-                prints[label] = fingerprint(value)  # None when unhashable; never raises
-        self._next_run().fingerprints[key] = prints
-
-    @contextmanager
-    def stage(self, name: str):
-        """Time a block as one step of stage ``name`` (pipelines without cells). Whatever the
-        block raises propagates unchanged (it is the user's own code)."""
-        name = self._api_name("stage", name) or "<unnamed>"
-        run = self._next_run()
-        started, started_perf = _time(), _perf()
-        error = None
-        try:
-            yield
-        except BaseException as exc:
-            error = _describe(exc)
-            run.failure = (None, f"<stage {name}>", error, str(name))
-            raise
-        finally:
-            run.cells.append((None, f"<stage {name}>", started, _perf() - started_perf, None,
-                              error, str(name)))
-
     # -- records -----------------------------------------------------------------------------
     def _git_info(self) -> dict | None:
         folder = os.path.dirname(self.config.notebook) if self.config.notebook else os.getcwd()
@@ -502,7 +384,7 @@ class Recorder:
             except Exception as exc:  # never raise into the kernel: keep a minimal record
                 record = base_record(run.run_id, self.config.kind, status, run.started, ended,
                                      ended - run.started)
-                record.update({"notes": [f"the record could not be built: {_describe(exc)}"],
+                record.update({"notes": [f"the record could not be built: {describe(exc)}"],
                                "store_error": None})
                 self._warn("build", f"jupyter_lifecycle: {record['notes'][0]}")
                 run.record = record
@@ -531,7 +413,7 @@ class Recorder:
                 self._refresh_layout()
                 self.flush()
             except BaseException as exc:  # the thread must never die, noisily or silently
-                self._warn("flush", f"jupyter_lifecycle: background flush failed: {_raised(exc)}")
+                self._warn("flush", f"jupyter_lifecycle: background flush failed: {raised(exc)}")
 
     def _at_exit(self) -> None:
         self._stop.set()

@@ -230,11 +230,20 @@ _SHAPE = {"run_id": (str,), "notebook": (dict, type(None)), "params": (dict,), "
 _TYPE_NAMES = {str: "a string", dict: "an object", list: "an array", type(None): "null"}
 
 
+def _json_type(value) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return next((name for kind, name in _TYPE_NAMES.items() if isinstance(value, kind)),
+                type(value).__name__)
+
+
 def _shape_problem(record: dict) -> str | None:
     for key, kinds in _SHAPE.items():
         if key in record and not isinstance(record[key], kinds):
             expected = " or ".join(_TYPE_NAMES[k] for k in kinds)
-            return f"its {key!r} is {type(record[key]).__name__}, not {expected}"
+            return f"its {key!r} is {_json_type(record[key])}, not {expected}"
     return None
 
 
@@ -258,7 +267,7 @@ def _load(run_id: str, version, text) -> dict:
         raise StoreError(f"run {run_id}: the stored record is not valid JSON ({exc})") from None
     if not isinstance(record, dict):
         raise StoreError(f"run {run_id}: the stored record is not a JSON object "
-                         f"(it is {type(record).__name__})")
+                         f"(it is {_json_type(record)})")
     found = record.get("schema_version")
     if isinstance(found, int) and found > SCHEMA_VERSION:
         raise RecordVersionError(run_id, found)

@@ -88,7 +88,10 @@ def export_record(record: dict, tracking_uri: str, experiment: str | None = None
     for key, value in (record.get("params") or {}).items():
         client.log_param(run_id, key, json.dumps(value) if not isinstance(value, str) else value)
     timestamp = _millis(record.get("ended")) or _millis(record.get("started"))
+    nonfinite = set(record.get("nonfinite") or ())  # NaN / infinities stored as strings
     for key, value in (record.get("metrics") or {}).items():
+        if isinstance(value, str) and f"metrics.{key}" in nonfinite:
+            value = float(value)  # "nan", "inf" or "-inf"
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             client.log_metric(run_id, key, float(value), timestamp=timestamp)
     for stage, timing in (record.get("stages") or {}).items():
