@@ -1,8 +1,10 @@
 """IPython syntax → exportable Python, per cell (analysis facts; severity is the graph's job)."""
 
 import libcst as cst
+import pytest
 
 from jupyter_lifecycle.analysis.cell import analyze_source
+from jupyter_lifecycle.errors import Severity
 
 
 def code_of(analysis) -> str:
@@ -136,3 +138,60 @@ def test_trailing_bare_name_is_dropped_but_a_mid_cell_call_chain_is_not():
     assert dict(a.dropped) == {1: "bare-expression"}
     b = analyze_source("df.head()\nx = 1\n")  # not last: kept (it might be anything)
     assert not b.dropped
+
+
+# Cells libcst parses but Python refuses to compile: exported, they would not compile (or would
+# silently change meaning: `yield` turns a stage into a generator that never runs).
+NOT_PYTHON = {
+    "top-level return": ("x = 1\nreturn x\n", 2, "syntax", "'return' outside function"),
+    "top-level yield": ("assert x > 0\nyield x\n", 2, "syntax", "'yield' outside function"),
+    "yield from": ("yield from xs\n", 1, "syntax", "'yield' outside function"),
+    "module-level nonlocal": ("y = 2\nnonlocal y\n", 2, "syntax", "nonlocal"),
+    "break outside a loop": ("x = 1\n\nbreak\n", 3, "syntax", "'break' outside loop"),
+    "NUL in code": ("x = 1\ny = 2\x00\n", 2, "syntax", "NUL"),
+    "NUL inside a string": ("x = 1\ns = 'a\x00b'\n", 2, "syntax", "NUL"),
+    "top-level await": ("import asyncio\nr = await asyncio.sleep(0)\n", 2, "top-level-await",
+                        "asyncio.run"),
+    "top-level async for": ("async for a in agen():\n    print(a)\n", 1, "top-level-await",
+                            "async def"),
+    "parentheses nested 250 deep": ("x = " + "(" * 250 + "1" + ")" * 250 + "\n", 1, "syntax",
+                                    "parenthes"),
+}
+
+
+@pytest.mark.parametrize("name", NOT_PYTHON)
+def test_syntax_only_ipython_or_libcst_accepts_is_an_error_with_its_line(name):
+    source, line, code, words = NOT_PYTHON[name]
+    a = analyze_source(source)
+    errors = [i for i in a.issues if i.severity is Severity.ERROR]
+    assert [(i.line, i.code) for i in errors] == [(line, code)], a.issues
+    assert words in errors[0].message
+
+
+def test_the_python_check_keeps_line_numbers_of_magic_cells():
+    a = analyze_source("%%time\nx = 1\nreturn x\n")
+    assert [(i.line, i.code) for i in a.issues] == [(3, "syntax")]
+    b = analyze_source("%matplotlib inline\nx = 1\nyield x\n")
+    assert [(i.line, i.code) for i in b.issues] == [(3, "syntax")]
+    c = analyze_source("%time return 5\n")
+    assert [(i.line, i.code) for i in c.issues] == [(1, "syntax")]
+
+
+def test_async_code_inside_functions_and_plain_python_stay_clean():
+    for source in ("async def main():\n    await f()\n", "def g():\n    yield 1\n",
+                   "def outer():\n    y = 1\n    def inner():\n        nonlocal y\n",
+                   "for i in range(3):\n    break\n", "s = '\\x00'\n"):
+        assert not analyze_source(source).issues, source
+
+
+@pytest.mark.parametrize("source", [
+    "x = " + "+".join(["a"] * 5000) + "\n",  # libcst took 38 s and its codegen recursed
+    "x = " + " and ".join(["a"] * 3000) + "\n",
+    "x = " + "-" * 3000 + "1\n",
+    "x = a" + ".b" * 3000 + "\n",
+    "x = " + "lambda: " * 400 + "1\n",
+])
+def test_deeply_nested_code_is_refused_before_libcst(source):
+    a = analyze_source(source)
+    assert [(i.line, i.code) for i in a.issues] == [(1, "too-deep")]
+    assert not a.parsed

@@ -17,8 +17,9 @@ from ..errors import Severity
 from .imports import ImportSpec, import_specs
 from .ipython_syntax import CODE_MAGICS, MagicRewriter, MagicUse, split_cell_magic, transform_ipython
 from .names import StatementNames, analyze_names
+from .python_syntax import PythonProblem, python_problem
 
-ANALYZER_VERSION = 11
+ANALYZER_VERSION = 12
 
 # Method chains that only look at a value, so a trailing call of them is a display.
 DISPLAY_METHODS = frozenset({
@@ -99,8 +100,20 @@ def _failed(issue: CellIssue, magics, offset: int) -> CellAnalysis:
     return CellAnalysis(False, (), (), tuple(magics), (issue,), offset)
 
 
+def _issue(problem: PythonProblem, offset: int) -> CellIssue:
+    return CellIssue(problem.line + offset, Severity.ERROR, problem.code, problem.message)
+
+
 def analyze_source(source: str) -> CellAnalysis:
     """Never raises for any text: problems come back as issues."""
+    try:
+        return _analyze_source(source)
+    except RecursionError:  # python_problem bounds nesting; this is the last line of defence
+        return _failed(CellIssue(1, Severity.ERROR, "too-deep", "code nested too deeply to "
+                                 "analyse; split it into smaller statements"), (), 0)
+
+
+def _analyze_source(source: str) -> CellAnalysis:
     name, _, body = split_cell_magic(source)
     magics: list[MagicUse] = []
     offset = 0
@@ -118,10 +131,18 @@ def analyze_source(source: str) -> CellAnalysis:
     try:
         if _IPYTHON_SYNTAX.search(code):
             raise cst.ParserSyntaxError("IPython syntax", lines=[""], raw_line=1, raw_column=0)
+        problem = python_problem(code)  # what libcst accepts but Python refuses, before libcst
+        if problem is not None and problem.final:
+            return _failed(_issue(problem, offset), magics, offset)
+        if problem is not None and not problem.parses:  # IPython syntax the pattern missed?
+            raise cst.ParserSyntaxError("not Python", lines=[""], raw_line=1, raw_column=0)
         module = cst.parse_module(code)
         rewritten = False
     except cst.ParserSyntaxError:
         transformed = transform_ipython(code)
+        problem = python_problem(transformed)
+        if problem is not None and not problem.parses:
+            return _failed(_issue(problem, offset), magics, offset)
         try:
             module = cst.parse_module(transformed)
         except cst.ParserSyntaxError as exc:
@@ -135,9 +156,13 @@ def analyze_source(source: str) -> CellAnalysis:
     if rewritten:
         module, uses, placeholders = _rewrite_magics(module, transformed, offset)
         magics.extend(uses)
+        if problem is None and any(u.action == "inlined" for u in uses):  # `%time <code>`
+            problem = python_problem(module.code)
         issues.extend(CellIssue(u.line, Severity.ERROR, "magic", u.message) for u in uses if u.is_error)
     else:
         placeholders = frozenset()
+    if problem is not None:
+        issues.append(_issue(problem, offset))
     statements = analyze_names(module)
     dropped = [(i, "magic") for i in sorted(placeholders)]
     dropped.extend(_display_statements(module, placeholders))
