@@ -126,6 +126,15 @@ def test_files_added_on_regenerate_get_ordinary_permissions(tmp_path, written):
     assert oct(stat.S_IMODE((written / MANIFEST).stat().st_mode)) == oct(file_mode)
 
 
+def test_an_updated_file_keeps_its_permissions(written):
+    script = written / "src/demo/stages/train.py"
+    script.chmod(0o750)
+    write_tree(replaced(FILES, "src/demo/stages/train.py", "def train(x):\n    return 2\n"),
+               written, force=True)
+    assert script.read_text(encoding="utf-8").endswith("return 2\n")
+    assert oct(stat.S_IMODE(script.stat().st_mode)) == oct(0o750)
+
+
 # -- failures leave nothing behind ------------------------------------------------------------
 def test_failure_midway_leaves_no_output_and_no_temp_dir(tmp_path, out):
     files = [gf("README.md", "# demo\n"), gf("pkg", "a file\n"), gf("pkg/mod.py", "x = 1\n")]
@@ -182,8 +191,9 @@ def test_failure_midway_through_a_regenerate_never_half_writes_a_file(written, m
     with pytest.raises(OutputError):
         write_tree(new_files, written, force=True)
     monkeypatch.undo()
-    for f in new_files:  # every file is wholly old or wholly new
-        assert (written / f.path).read_bytes() in (before[f.path], f.text.encode("utf-8"))
+    for f in new_files:  # rolled back: every file is the old one, and so is the manifest
+        assert (written / f.path).read_bytes() == before[f.path]
+    assert manifest_of(written)["files"] == {f.path: sha(f.text) for f in FILES}
     leftovers = [p for p in tree_files(written)
                  if p != MANIFEST and (p.endswith(".tmp") or "/." in "/" + p)]
     assert leftovers == []
@@ -193,6 +203,24 @@ def test_failure_midway_through_a_regenerate_never_half_writes_a_file(written, m
     for f in new_files:
         assert (written / f.path).read_text(encoding="utf-8") == f.text
     assert manifest_of(written)["files"] == {f.path: sha(f.text) for f in new_files}
+
+
+def test_a_failed_regenerate_removes_the_folders_it_created(tmp_path, written, monkeypatch):
+    files = [*FILES, gf("src/demo/extra/deep/mod.py", "X = 1\n")]
+    before = snapshot(tmp_path)
+    real = os.replace
+
+    def fail_on_the_manifest(src, dst, **kwargs):
+        if dst == MANIFEST:
+            raise OSError(28, "No space left on device")
+        return real(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "replace", fail_on_the_manifest)
+    with pytest.raises(OutputError, match="No space left"):
+        write_tree(files, written, force=True)
+    monkeypatch.undo()
+    assert not (written / "src/demo/extra").exists()
+    assert snapshot(tmp_path) == before
 
 
 # -- an existing directory --------------------------------------------------------------------

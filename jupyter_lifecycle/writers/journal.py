@@ -220,7 +220,9 @@ def _rollback(root_fd: int, txn_fd: int, journal: Journal) -> None:
             try:
                 if placed:  # our new file goes back to its slot, then the old one to its place
                     os.replace(parts[-1], str(i), src_dir_fd=parent, dst_dir_fd=slots.new)
-                if _exists(slots.old, str(i)):
+                if not placed and _same_file(parent, parts[-1], slots.old, str(i)):
+                    os.unlink(str(i), dir_fd=slots.old)  # the old file never left its place
+                elif _exists(slots.old, str(i)):
                     os.replace(str(i), parts[-1], src_dir_fd=slots.old, dst_dir_fd=parent)
             finally:
                 os.close(parent)
@@ -310,6 +312,15 @@ def _write_new(dir_fd: int, name: str, data: bytes, mode: int) -> None:
         fh.flush()
         os.fchmod(fh.fileno(), mode)
         os.fsync(fh.fileno())
+
+
+def _same_file(dir_a: int, name_a: str, dir_b: int, name_b: str) -> bool:
+    try:
+        a = os.stat(name_a, dir_fd=dir_a, follow_symlinks=False)
+        b = os.stat(name_b, dir_fd=dir_b, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def _exists(dir_fd: int, name: str) -> bool:
