@@ -7,7 +7,7 @@ NB2PIPE := $(VENV)/bin/nb2pipe
 SAMPLE ?= iris_classification
 DEMO_DIR := demo_out
 
-.PHONY: demo test install venv clean samples bench lab-install lab-unlink lab-build test-py test-js test-ui bench-lab
+.PHONY: demo test install venv clean samples bench lab-install lab-unlink lab-build test-py test-js test-ui bench-lab fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ test: install lab-build
 
 test-py: install
 	$(PY) -m pytest -q
+
+# The notebook fuzzer (tests/test_fuzz.py) with fresh randomness and many examples; `make test`
+# runs 150 fixed ones. FUZZ_EXAMPLES=20000 make fuzz for a longer run.
+FUZZ_EXAMPLES ?= 5000
+fuzz: install
+	NB2PIPE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 
 # --- JupyterLab extension (labextension/) ------------------------------------------------------
 LABEXT := labextension
