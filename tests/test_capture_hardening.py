@@ -156,6 +156,26 @@ def test_a_stage_error_that_cannot_be_printed_propagates_unchanged(tmp_path):
     assert RunStore(tmp_path / "runs.sqlite").get(record["run_id"])["status"] == "failed"
 
 
+def test_numbers_that_are_not_floats_are_metrics_and_arrays_are_not(tmp_path):
+    from decimal import Decimal
+    from fractions import Fraction
+
+    import numpy as np
+
+    from jupyter_lifecycle import capture
+
+    capture.start_run(store=tmp_path / "runs.sqlite")
+    capture.log_metric("d", Decimal("0.25"))
+    capture.log_metric("f", Fraction(1, 4))
+    capture.log_metric("np", np.float32(0.5))
+    with pytest.warns(RuntimeWarning, match=r"log_metric\('arr'\): a metric must be a number"):
+        capture.log_metric("arr", np.zeros(2))
+    capture.log_metric("b", b"0.5")
+    record = capture.finish_run()
+    assert record["metrics"] == {"d": 0.25, "f": 0.25, "np": 0.5}
+    assert sum("not recorded" in n for n in record["notes"]) == 2
+
+
 # -- 12: the public functions never raise for a bad value -------------------------------------
 BAD_CALLS = [
     "log_metric(BadStr(), 1.0)", "log_metric(ExitStr(), 1.0)", "log_metric('', 1.0)",

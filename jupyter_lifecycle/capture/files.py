@@ -172,17 +172,20 @@ def jsonable(value, depth: int = 0):
 
 
 def plain_value(value):
-    """``value`` as a bool, int, float or str (numpy scalars converted), else None. Whatever
-    the value's own methods raise propagates."""
+    """``value`` as a bool, int, float or str (numpy scalars converted; other numbers such as
+    Decimal, Fraction or a framework's one-element tensor through ``float()``), else None.
+    Whatever the value's own methods raise propagates."""
     if isinstance(value, bool):
         return bool(value)
     for kind in (int, float, str):
         if isinstance(value, kind):
             return kind(value)
-    if (type(value).__module__ or "").startswith("numpy") and getattr(value, "ndim", 0) == 0:
-        item = jsonable(value)
-        if isinstance(item, (bool, int, float, str)):
-            return item
+    if (type(value).__module__ or "").startswith("numpy"):
+        item = jsonable(value) if getattr(value, "ndim", 0) == 0 else None
+        return item if isinstance(item, (bool, int, float, str)) else None
+    if not isinstance(value, (bytes, bytearray)) and callable(getattr(type(value), "__float__",
+                                                                      None)):
+        return float(value)
     return None
 
 
