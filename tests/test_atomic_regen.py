@@ -209,6 +209,13 @@ def test_sigkill_at_random_points_of_a_regeneration_leaves_old_or_new(tmp_path, 
         if state not in (old, new):
             assert journalled, f"kill before call {point}: a mix with no journal to undo it"
         outcomes["old" if state == old else "new" if state == new else "mixed, journalled"] += 1
+        if n % 3 == 1:  # the next run is killed too, early: while it rolls back, or soon after
+            run_gated(tmp_path, files_spec(tmp_path, trees["new"], out, True), rng.randrange(1, 12))
+            assert_old_or_new_file_by_file(out, trees)
+            assert_users_files_intact(out)
+            state = generated_state(out)
+            journalled = (out / TXN / "journal.json").is_file()
+            assert state in (old, new) or journalled
         if n % 2 == 0:  # the roll-back on its own: the old tree exactly (or the new, if finished)
             fd = confined.open_root(out)
             try:
@@ -232,8 +239,10 @@ def test_sigkill_at_random_points_of_a_regeneration_leaves_old_or_new(tmp_path, 
 def test_a_dry_run_after_a_kill_plans_against_the_rolled_back_tree_and_writes_nothing(tmp_path, trees):
     out = tmp_path / "out"
     setup_old_tree(out, trees)
-    total, _ = run_gated(tmp_path, files_spec(tmp_path, trees["new"], tmp_path / "ref", False), None)
-    granted, _ = run_gated(tmp_path, files_spec(tmp_path, trees["new"], out, True), total // 2 + 5)
+    ref = tmp_path / "ref" / "out"
+    setup_old_tree(ref, trees)
+    total, _ = run_gated(tmp_path, files_spec(tmp_path, trees["new"], ref, True), None)
+    run_gated(tmp_path, files_spec(tmp_path, trees["new"], out, True), total * 3 // 4)
     assert (out / TXN / "journal.json").is_file()
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     from jupyter_lifecycle.writers import plan_write
