@@ -223,6 +223,30 @@ def test_a_failed_regenerate_removes_the_folders_it_created(tmp_path, written, m
     assert snapshot(tmp_path) == before
 
 
+def test_when_even_the_roll_back_fails_the_next_run_undoes_it(written, monkeypatch):
+    new_files = [gf(f.path, f.text + "# v2\n") for f in FILES]
+    real = os.replace
+    calls = []
+
+    def broken_from_the_third_call(src, dst, **kwargs):
+        calls.append(dst)
+        if len(calls) >= 3:
+            raise OSError(5, "Input/output error")
+        return real(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "replace", broken_from_the_third_call)
+    with pytest.raises(OutputError, match="Input/output error.*next run undoes"):
+        write_tree(new_files, written, force=True)
+    monkeypatch.undo()
+    assert (written / ".nb2pipe-txn" / "journal.json").is_file()
+    assert plan_write(new_files, written).conflicts == []  # a dry run sees the old tree
+    plan = write_tree(new_files, written, force=True)
+    assert sorted(plan.update) == PATHS and plan.conflicts == []
+    for f in new_files:
+        assert (written / f.path).read_text(encoding="utf-8") == f.text
+    assert not (written / ".nb2pipe-txn").exists()
+
+
 # -- an existing directory --------------------------------------------------------------------
 def test_existing_directory_is_refused_without_force(tmp_path, written):
     before = snapshot(tmp_path)

@@ -7,6 +7,7 @@ instead of written through, and a path from a manifest can only name a file insi
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import secrets
@@ -159,6 +160,10 @@ def try_lock(fd: int) -> bool:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
+    except OSError as exc:
+        if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
+            return True  # a file system without locks: one writer at a time is then up to you
+        raise
     return True
 
 

@@ -85,11 +85,13 @@ def apply(root_fd: int, changes: list[Change], *, umask: int) -> None:
             raise
         try:
             _apply(root_fd, txn_fd, journal)
-        except BaseException:
+        except BaseException as exc:
             try:
                 _rollback(root_fd, txn_fd, journal)
             except (OSError, JournalError, confined.UnsafePath):
-                pass  # the journal stays, and the next run rolls back
+                if isinstance(exc, OSError):  # the journal stays, and the next run rolls back
+                    raise JournalError(f"cannot write the output: {exc.strerror or exc}; the next "
+                                       "run undoes the part already written") from None
             raise
         _finish(root_fd, txn_fd)
     finally:

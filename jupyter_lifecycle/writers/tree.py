@@ -171,8 +171,8 @@ def write_tree(files: list[GeneratedFile], out_dir: Path, *, force: bool = False
     except JournalError as exc:
         raise OutputError(str(exc), Location(str(out_dir))) from None
     except OSError as exc:
-        raise OutputError(f"cannot write the output: {exc.strerror or exc}; the folder holds what "
-                          "it held before", Location(str(out_dir))) from None
+        raise OutputError(f"cannot write the output: {exc.strerror or exc}; nothing was changed",
+                          Location(str(out_dir))) from None
 
 
 def _write_tree(files: list[GeneratedFile], out_dir: Path, force: bool) -> Plan:
