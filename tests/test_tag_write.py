@@ -155,3 +155,39 @@ def test_a_notebook_on_a_read_only_file_system_is_a_clear_error(read_only_mount)
     check(result, 2)
     assert "nb.ipynb" in result.stderr and "read-only" in result.stderr
     assert path.read_bytes() == before
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A notebook on a small tmpfs filled to the last page; needs root."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], check=True)
+    try:
+        (folder / "nb.ipynb").write_bytes(notebook_text().encode("utf-8"))
+        fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == 28
+        finally:
+            os.close(fd)
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_leaves_the_notebook_whole_and_no_temporary_file(full_disk):
+    path = full_disk / "nb.ipynb"
+    before = path.read_bytes()
+    result = run(path, "--cell", "2", "--stage", "train")
+    check(result, 2)
+    assert "cannot write the notebook" in result.stderr and "No space left" in result.stderr
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler", "nb.ipynb"]
+    (full_disk / "filler").unlink()
+    check(run(path, "--cell", "2", "--stage", "train"), 0)
+    assert tags_of(path, 2) == ["lifecycle:train"]
