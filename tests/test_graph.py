@@ -260,3 +260,13 @@ def test_a_redefinition_before_any_use_keeps_the_last_definition():
                   ("def scale(a):\n    return a * 10", ["lifecycle:setup"]),
                   ("y = scale(3)", ["lifecycle:train"])])
     assert g.errors == () and "redefined" in codes(g, "warning")
+
+
+def test_a_class_whose_methods_read_a_notebook_value_is_refused_with_the_fix():
+    g = graph_of([("k = 3", ["parameters"]),
+                  ("class Scaler:\n    def apply(self, v):\n        return v * k\nout = Scaler().apply(2)",
+                   ["lifecycle:prepare"])])
+    (d,) = g.errors
+    assert d.code == "global-read" and d.location.cell_index == 1
+    assert d.message == ("class 'Scaler' reads the parameter 'k'; pass it as an argument "
+                         "instead (to __init__, kept on self)")

@@ -24,16 +24,21 @@ _counter = itertools.count()
 
 @st.composite
 def programs(draw):
-    """Cells that run top to bottom: each binds, rebinds or mutates a name from bound ones."""
+    """Cells that run top to bottom: each binds, rebinds or mutates a name from bound ones, or
+    (re)defines a function ``f`` that later cells call."""
     cells: list[tuple[str, list[str]]] = []
     bound: list[str] = []
     lists: list[str] = []
+    has_f = False
     for _ in range(draw(st.integers(3, 9))):
         stage = draw(st.sampled_from(STAGES))
-        choice = draw(st.integers(0, 4)) if bound else 0
+        choice = draw(st.integers(0, 5)) if bound else 0
         target = draw(st.sampled_from(NAMES))
         scalars = [n for n in bound if n not in lists]
-        if choice == 4 and lists and scalars:  # (a list appended to itself would not compare)
+        if choice == 5:  # a new version of f, in any stage
+            source = f"def f(v):\n    return v * {draw(st.integers(2, 9))}"
+            has_f = True
+        elif choice == 4 and lists and scalars:  # (a list appended to itself would not compare)
             source = f"{draw(st.sampled_from(lists))}.append({draw(st.sampled_from(scalars))})"
         elif choice == 3 and target not in bound:
             source = f"{target} = []"
@@ -42,6 +47,8 @@ def programs(draw):
             terms = [str(draw(st.integers(1, 9)))]
             terms += [f"len({n})" if n in lists else n
                       for n in draw(st.lists(st.sampled_from(bound), max_size=2))] if bound else []
+            if has_f and draw(st.booleans()):
+                terms[0] = f"f({terms[0]})"
             source = f"{target} = " + " + ".join(terms)
             if target in lists:
                 lists.remove(target)

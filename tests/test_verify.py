@@ -169,3 +169,45 @@ def test_mismatches_downstream_of_nondeterminism_blame_no_step():
     pipe["prepare"]["X"] = "other"
     marked = mark_nondeterministic(compare(boundaries, nb1, pipe, None, None), nb1, nb2, None, None)
     assert marked.first_mismatch == "prepare"
+
+
+@pytest.mark.e2e
+def test_a_failed_run_names_the_exception_the_cell_and_the_line(tmp_path, monkeypatch):
+    from conftest import write_notebook
+
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    nb = write_notebook(tmp_path / "f.ipynb", [
+        ("x = 1", ["lifecycle:ingest"]),
+        ("y = x + 1\nmetrics = {'x': 1 / x}\nz = y * 2", ["lifecycle:evaluate"])])
+    package = convert(nb, tmp_path / "pkg").out_dir
+    stage = package / "src" / "f_pipeline" / "stages" / "ingest.py"
+    stage.write_text(stage.read_text().replace("x = 1", "x = 0"))  # fails in the next stage
+    result = verify(nb, package_dir=package)
+    assert result.pipeline_error == ("cell 1 (id c1), line 2: ZeroDivisionError: division by zero"
+                                     " — `metrics = {'x': 1 / x}`"), result.pipeline_error
+    assert result.notebook_error is None and result.run_id is not None
+
+    broken = write_notebook(tmp_path / "g.ipynb", [
+        ("x = 1", ["lifecycle:ingest"]),
+        ("y = x + 1\nz = {}['missing']\nmetrics = {'x': x}", ["lifecycle:evaluate"])])
+    failed = verify(broken)
+    assert failed.notebook_error == ("cell 1 (id c1), line 2: KeyError: 'missing'"
+                                     " — `z = {}['missing']`"), failed.notebook_error
+    assert not failed.ok and failed.reason == "a run failed"
+
+
+@pytest.mark.e2e
+def test_verify_names_a_run_id_only_when_the_store_holds_that_run(tmp_path, monkeypatch):
+    from conftest import write_notebook
+    from jupyter_lifecycle.capture.store import RunStore
+
+    nb = write_notebook(tmp_path / "s.ipynb", [("x = 1", ["lifecycle:ingest"]),
+                                               ("metrics = {'x': x}", ["lifecycle:evaluate"])])
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    kept = verify(nb)
+    assert kept.ok and RunStore(tmp_path / "runs.sqlite").get(kept.run_id)["run_id"] == kept.run_id
+    (tmp_path / "not-a-folder").write_text("")  # the store cannot be created below a file
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "not-a-folder" / "runs.sqlite"))
+    result = CliRunner().invoke(main, ["verify", str(nb)])
+    assert result.exit_code == 0 and "verified" in result.stdout, result.stdout
+    assert "(run " not in result.stdout

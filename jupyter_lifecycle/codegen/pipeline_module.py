@@ -15,13 +15,15 @@ def run(
     until: str | None = None,
     on_stage: Callable[[str, dict[str, Any]], None] | None = None,
     record: bool = True,
+    workdir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
     ``on_stage(stage, values)`` is called after each stage with the values it hands on;
     ``record`` logs the run (params, metrics, stage timings) to the project's run store when
-    jupyter_lifecycle is installed.
+    jupyter_lifecycle is installed; ``workdir`` is the folder the stages run in, where relative
+    data paths resolve (default: the current folder; the notebook ran in its own folder).
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
@@ -72,7 +74,9 @@ def pipeline_module(graph: StageGraph, package: str, notebook_ref: str | None = 
     notebook_ref = notebook_ref or notebook_name(graph)
     imports: list[cst.BaseStatement] = [
         cst.parse_statement("from __future__ import annotations\n"),
-        cst.parse_statement("from collections.abc import Callable\n").with_changes(leading_lines=[cst.EmptyLine()]),
+        cst.parse_statement("import contextlib\n").with_changes(leading_lines=[cst.EmptyLine()]),
+        cst.parse_statement("import os\n"),
+        cst.parse_statement("from collections.abc import Callable\n"),
         cst.parse_statement("from typing import Any\n"),
         cst.parse_statement("from ._recording import Recording\n").with_changes(leading_lines=[cst.EmptyLine()]),
         cst.parse_statement("from .params import Params\n"),
@@ -94,7 +98,9 @@ def pipeline_module(graph: StageGraph, package: str, notebook_ref: str | None = 
     for node in graph.stages:
         steps.extend(_call(graph, node))
     steps = steps or [cst.SimpleStatementLine([cst.Pass()])]
-    body.append(cst.With([cst.WithItem(cst.Name("_recording"))], cst.IndentedBlock(steps),
+    workdir = cst.parse_expression('contextlib.chdir(workdir if workdir is not None else ".")')
+    body.append(cst.With([cst.WithItem(workdir), cst.WithItem(cst.Name("_recording"))],
+                         cst.IndentedBlock(steps),
                          leading_lines=[cst.EmptyLine(indent=False)]))
     body.append(cst.SimpleStatementLine([cst.Return(cst.Name("_results"))]))
     run_def = run_def.with_changes(body=run_def.body.with_changes(body=body),

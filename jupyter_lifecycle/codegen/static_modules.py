@@ -20,7 +20,6 @@ _MAIN = '''
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -71,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --workdir {args.workdir}: not a folder", file=sys.stderr)
         return 2
     try:
-        with contextlib.chdir(args.workdir or "."):
-            results = run(params, until=args.until, record=not args.no_record)
+        results = run(params, until=args.until, record=not args.no_record, workdir=args.workdir)
     except ValidationFailed as exc:
         print(f"validation failed: {exc}", file=sys.stderr)
         return 1

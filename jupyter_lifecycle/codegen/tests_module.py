@@ -13,7 +13,6 @@ from .pass_globals import functools_import
 from .common import GeneratedFile, block_statements, from_import, imports_for, module, render
 
 _CONFTEST = '''
-import contextlib
 from pathlib import Path
 
 import pytest
@@ -38,8 +37,7 @@ def pipeline_results(pipeline_workdir):
 
     def results(until=None):
         if until not in cache:
-            with contextlib.chdir(workdir):
-                cache[until] = run(until=until, record=False)
+            cache[until] = run(until=until, record=False, workdir=workdir)
         return cache[until]
 
     return results

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..analysis.cache import AnalysisCache, analyze_sources
 from ..analysis.cell import CellAnalysis
-from ..errors import Diagnostic, Location, Severity
+from ..errors import Severity
 from ..notebook import Cell, TaggedNotebook
+from .checks import Reporter, cell_diagnostics
 from .definitions import collect_definitions, live_version
 from .steps import injected_globals, split_steps
 from .model import Block, Definition, Source, StageGraph, StageNode, TestNode
@@ -25,8 +26,6 @@ from .params import read_parameters
 
 BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "get_ipython"}
 RESULT_NAMES = ("metrics",)
-MAGIC_SEVERITY = {"shell": Severity.WARNING, "install-removed": Severity.WARNING,
-                  "removed": Severity.INFO, "inlined": Severity.INFO}
 
 
 def analyze_notebook(nb: TaggedNotebook, cache: AnalysisCache | None = None) -> dict[str, CellAnalysis]:
@@ -44,111 +43,80 @@ def build_graph(nb: TaggedNotebook, analyses: dict[str, CellAnalysis] | None = N
     return _Builder(nb, analyses, result_names).build()
 
 
+@dataclass(frozen=True)
+class _Dataflow:
+    nodes: tuple[StageNode, ...]  # outputs not assigned yet
+    produced: dict[str, set[str]]  # step → what it binds or mutates, steps in notebook order
+
+    @property
+    def order(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.produced)}
+
+
+@dataclass(frozen=True)
+class _Closure:
+    helpers: tuple[str, ...]  # def/class/constant definitions, in notebook order
+    needed: frozenset[str]  # every definition the package uses, imports included
+
+
 class _Builder:
+    """The notebook's facts (parameters, definitions, what functions read as globals), read
+    once; the steps that turn them into a graph take and return values. Diagnostics and the
+    versioned names that statements call are collected as they are found."""
+
     def __init__(self, nb: TaggedNotebook, analyses: dict[str, CellAnalysis], result_names):
         self.nb = nb
         self.analyses = analyses
         self.table = nb.table
         self.result_names = tuple(result_names)
-        self.diagnostics: list[Diagnostic] = list(nb.diagnostics)
-        self.definitions: dict[str, Definition] = {}
-        self.data_cells: dict[str, list[Cell]] = defaultdict(list)  # name → cells binding it
-        self.versions: dict = {}  # def/class name defined twice+ → its versions
+        self.report = Reporter(nb)
         self.renames: dict[str, dict[int, dict[str, str]]] = {}  # cell id → statement → {old: new}
-        self._reported: set[tuple] = set()
+        param_cell = nb.parameters_cell
+        params, param_diags = read_parameters(
+            nb, param_cell, analyses.get(param_cell.id) if param_cell else None)
+        self.report.extend(param_diags)
+        self.param_list = tuple(params)
+        self.params = {p.name: p for p in params}
+        self.unparsed = [c for c in nb.code_cells if c.id in analyses
+                         and not analyses[c.id].parsed and self.kind(c) != "skip"]
+        cell_diagnostics(nb, analyses, self.report)
+        collected = collect_definitions(nb, analyses, set(self.params), self.report, BUILTINS)
+        self.definitions = collected.definitions
+        self.data_cells = collected.data_cells  # name → cells binding it as data
+        self.versions = collected.versions  # def/class name defined twice+ → its versions
+        for versions in self.versions.values():
+            for version in versions[:-1]:
+                d = version.definition
+                self.renames.setdefault(d.cell.id, {}).setdefault(d.index, {})[version.original] = version.name
+        self.injected = injected_globals(self.definitions, set(self.params) | set(self.data_cells))
 
-    # -- helpers -------------------------------------------------------------------------
     def kind(self, cell: Cell) -> str:
         return self.table[cell.stage].kind
 
     def diag(self, severity: Severity, code: str, message: str, cell: Cell | None = None,
              line: int | None = None) -> None:
-        key = (code, message, cell.id if cell else None)
-        if key in self._reported:
-            return
-        self._reported.add(key)
-        loc = self.nb.location(cell, line) if cell else Location(self.nb.path)
-        self.diagnostics.append(Diagnostic(severity, code, message, loc))
+        self.report(severity, code, message, cell, line)
 
     def exported_cells(self) -> list[Cell]:
         return [c for c in self.nb.code_cells
                 if not c.is_parameters and not c.is_injected_parameters
                 and self.table[c.stage].exported]
 
-    # -- steps ---------------------------------------------------------------------------
     def build(self) -> StageGraph:
-        param_cell = self.nb.parameters_cell
-        params, param_diags = read_parameters(
-            self.nb, param_cell, self.analyses.get(param_cell.id) if param_cell else None)
-        self.diagnostics.extend(param_diags)
-        self.params = {p.name: p for p in params}
-        self.unparsed = [c for c in self.nb.code_cells if c.id in self.analyses
-                         and not self.analyses[c.id].parsed and self.kind(c) not in ("skip",)]
-        self._check_cells()
-        self._check_execution_order()
-        self._collect_definitions()
-        self.injected = injected_globals(self.definitions, set(self.params) | set(self.data_cells))
-        stages = self._dataflow()
-        tests = self._tests(stages)
-        stages = self._assign_outputs(stages, tests)
-        helpers = self._helper_closure(stages, tests)
+        flow = self._dataflow()
+        tests = self._tests(flow)
+        stages = self._assign_outputs(flow, tests)
+        closure = self._helper_closure(stages, tests)
         return StageGraph(
-            notebook=self.nb, params=params, stages=tuple(stages), tests=tuple(tests),
-            definitions=self.definitions, helpers=helpers, result_names=self.result_names,
+            notebook=self.nb, params=self.param_list, stages=tuple(stages), tests=tuple(tests),
+            definitions=self.definitions, helpers=closure.helpers, result_names=self.result_names,
             imported_modules=tuple(sorted({
                 d.spec.top_module for n, d in self.definitions.items()
-                if n in self.needed and d.spec is not None and d.spec.top_module})),
-            diagnostics=tuple(sorted(self.diagnostics, key=_diag_order)),
-            injected={f: names for f, names in self.injected.items() if f in self.needed},
+                if n in closure.needed and d.spec is not None and d.spec.top_module})),
+            diagnostics=self.report.sorted(),
+            injected={f: names for f, names in self.injected.items() if f in closure.needed},
             renames=self.renames,
         )
-
-    def _check_cells(self) -> None:
-        for cell in self.nb.code_cells:
-            if cell.is_injected_parameters:
-                self.diag(Severity.INFO, "injected-parameters",
-                          "papermill's injected-parameters cell is ignored; the parameters cell "
-                          "gives the defaults", cell, 1)
-                continue
-            analysis = self.analyses[cell.id]
-            kind = self.kind(cell)
-            if kind in ("skip", "notebook") and not cell.is_parameters:
-                continue  # not exported: may contain anything
-            if cell.is_parameters:
-                continue  # read_parameters reports its own problems
-            for issue in analysis.issues:
-                self.diag(issue.severity, issue.code, issue.message, cell, issue.line)
-            for use in analysis.magics:
-                if not use.is_error:
-                    self.diag(MAGIC_SEVERITY.get(use.action, Severity.INFO), "magic", use.message,
-                              cell, use.line)
-            for index, why in analysis.dropped:
-                if why != "magic" and kind != "test":
-                    line = analysis.statements[index].line + analysis.line_offset
-                    self.diag(Severity.INFO, "display",
-                              "display-only statement left out of the exported code", cell, line)
-
-    def _check_execution_order(self) -> None:
-        last: Cell | None = None
-        for cell in self.nb.code_cells:
-            if cell.execution_count is None:
-                continue
-            if last is not None and cell.execution_count < last.execution_count:
-                self.diag(Severity.WARNING, "out-of-order",
-                          f"ran before cell {last.index} above it (execution count "
-                          f"{cell.execution_count} < {last.execution_count}); outputs may depend "
-                          "on hidden state — the pipeline runs cells in notebook order", cell, 1)
-            last = cell
-
-    def _collect_definitions(self) -> None:
-        collected = collect_definitions(self.nb, self.analyses, set(self.params), self.diag, BUILTINS)
-        self.definitions = collected.definitions
-        self.data_cells = collected.data_cells
-        self.versions = collected.versions
-        for versions in self.versions.values():
-            for version in versions[:-1]:
-                d = version.definition
-                self.renames.setdefault(d.cell.id, {}).setdefault(d.index, {})[version.original] = version.name
 
     def _live(self, read: str, cell: Cell, index: int) -> str:
         """The package's name for the definition of ``read`` that a statement sees."""
@@ -189,9 +157,8 @@ class _Builder:
             return True
         return names.kind == "constant" and names.defines[0] in self.definitions
 
-    def _dataflow(self) -> list[StageNode]:
-        self.candidates: dict[str, set[str]] = {}
-        self.stage_order = {}
+    def _dataflow(self) -> _Dataflow:
+        produced_by: dict[str, set[str]] = {}
         nodes: list[StageNode] = []
         seen: dict[str, int] = defaultdict(int)
         for stage, cells in split_steps(self.exported_cells(), self._effects):
@@ -203,9 +170,8 @@ class _Builder:
             while name in self.table.names and name != stage:  # a custom stage named like a step
                 seen[stage] += 1
                 name = f"{stage}_{seen[stage]}"
-            self.stage_order[name] = len(self.stage_order)
             inputs, params, uses, providers = [], [], set(), {}
-            for read, source in self._sources(blocks, list(self.candidates.items()), name):
+            for read, source in self._sources(blocks, list(produced_by.items()), name):
                 if source.kind == "definition":
                     uses.add(read)
                 elif source.kind == "param":
@@ -218,12 +184,12 @@ class _Builder:
                 for names in block.names:
                     produced.update(names.defines)
                     produced.update(m for m in names.mutates if m not in self.definitions)
-            self.candidates[name] = produced
+            produced_by[name] = produced
             nodes.append(StageNode(name=name, kind=self.table[stage].kind, blocks=tuple(blocks),
                                    inputs=tuple(inputs), params=tuple(params), outputs=(),
                                    uses=tuple(sorted(uses)), providers=providers, stage=stage))
         self._warn_out_of_lifecycle_order(nodes)
-        return nodes
+        return _Dataflow(tuple(nodes), produced_by)
 
     def _warn_out_of_lifecycle_order(self, nodes: list[StageNode]) -> None:
         rank = {name: i for i, name in enumerate(self.table.names)}
@@ -354,9 +320,10 @@ class _Builder:
                     return True
         return False
 
-    def _tests(self, stages: list[StageNode]) -> list[TestNode]:
+    def _tests(self, flow: _Dataflow) -> list[TestNode]:
         tests = []
-        earlier = list(self.candidates.items())
+        earlier = list(flow.produced.items())
+        order = flow.order
         test_cells = [c for c in self.nb.code_cells if self.kind(c) == "test" and not c.is_parameters]
         for block in self._blocks(test_cells, keep_definitions=True):
             reads, params, uses, until = [], [], set(), None
@@ -367,12 +334,14 @@ class _Builder:
                     params.append(read)
                 elif source.kind == "step":
                     reads.append(read)
-                    if until is None or self.stage_order[source.step] > self.stage_order[until]:
+                    if until is None or order[source.step] > order[until]:
                         until = source.step
             tests.append(TestNode(block, tuple(reads), tuple(params), tuple(sorted(uses)), until))
         return tests
 
-    def _assign_outputs(self, stages: list[StageNode], tests: list[TestNode]) -> list[StageNode]:
+    def _assign_outputs(self, flow: _Dataflow, tests: list[TestNode]) -> list[StageNode]:
+        stages = flow.nodes
+        produced, order = flow.produced, flow.order
         outputs: dict[str, list[str]] = {s.name: [] for s in stages}
 
         def need(stage_name: str, value: str) -> None:
@@ -383,12 +352,10 @@ class _Builder:
             for value, provider in node.providers.items():
                 need(provider, value)
         for test in tests:
-            earlier = list(self.candidates.items())
             for value in test.reads:
-                upto = [s for s, _ in earlier
-                        if self.stage_order[s] <= self.stage_order[test.until]] if test.until else []
+                upto = [s for s in produced if order[s] <= order[test.until]] if test.until else []
                 for stage_name in reversed(upto):
-                    if value in self.candidates[stage_name]:
+                    if value in produced[stage_name]:
                         need(stage_name, value)
                         break
         if stages:  # what a user looks for after the notebook: all that its last step binds
@@ -400,12 +367,12 @@ class _Builder:
                             need(last.name, value)
         for result in self.result_names:
             for node in reversed(stages):
-                if result in self.candidates[node.name]:
+                if result in produced[node.name]:
                     need(node.name, result)
                     break
         return [replace(n, outputs=tuple(outputs[n.name])) for n in stages]
 
-    def _helper_closure(self, stages: list[StageNode], tests: list[TestNode]) -> tuple[str, ...]:
+    def _helper_closure(self, stages: list[StageNode], tests: list[TestNode]) -> _Closure:
         """Definitions the package needs, following what functions read as globals."""
         needed: set[str] = set()
         todo = [u for s in stages for u in s.uses] + [u for t in tests for u in t.uses]
@@ -434,18 +401,14 @@ class _Builder:
                 elif read in self.params or read in self.data_cells:
                     what = "parameter" if read in self.params else "notebook global"
                     self.diag(Severity.ERROR, "global-read",
-                              f"function {name!r} reads the {what} {read!r}; pass it as an "
-                              "argument instead", definition.cell, definition.line)
+                              f"{'class' if definition.kind == 'class' else 'function'} "
+                              f"{name!r} reads the {what} {read!r}; pass it as an argument "
+                              f"instead{' (to __init__, kept on self)' if definition.kind == 'class' else ''}",
+                              definition.cell, definition.line)
                 elif read not in BUILTINS:
                     self.diag(Severity.ERROR, "undefined-name",
                               f"{definition.kind} {name!r} reads {read!r}, which no cell defines",
                               definition.cell, definition.line)
-        self.needed = needed
         ordered = [d for d in self.definitions.values() if d.name in needed and d.kind != "import"]
         ordered.sort(key=lambda d: (d.cell.index, d.line))
-        return tuple(d.name for d in ordered)
-
-
-def _diag_order(d: Diagnostic):
-    loc = d.location
-    return (loc.cell_index if loc.cell_index is not None else -1, loc.line or 0, d.code)
+        return _Closure(tuple(d.name for d in ordered), frozenset(needed))

@@ -18,9 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..capture._config import store_for
+from ..capture.store import RunStore, StoreError
 from ..errors import DiagnosticsFailed, Location, NotebookError
 from ..graph.steps import step_boundaries
+from ..notebook import TaggedNotebook
 from .compare import MISMATCH, Comparison, compare, mark_nondeterministic
+from .failures import notebook_failure, pipeline_failure
 
 
 @dataclass
@@ -102,7 +106,7 @@ def run_pipeline_side(package_dir: Path, package: str, parameters: dict, workdir
 
 
 def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdir: Path,
-                      kernel: str, cwd: Path | None = None) -> dict:
+                      kernel: str, cwd: Path | None = None, nb: TaggedNotebook | None = None) -> dict:
     """Execute the notebook with our papermill engine in ``cwd`` (default: the notebook's
     folder, where it ran); the record comes back in its metadata."""
     import papermill
@@ -115,8 +119,8 @@ def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdi
                                        engine_name="lifecycle", kernel_name=kernel,
                                        cwd=str(cwd or notebook.resolve().parent),
                                        progress_bar=False, log_output=False)
-        except Exception as exc:  # PapermillExecutionError: the record says which cell
-            error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        except Exception as exc:  # PapermillExecutionError names the cell and its traceback
+            error = str(notebook_failure(exc, nb))
     record = {}
     if output.exists():
         record = json.loads(output.read_text(encoding="utf-8")).get("metadata", {}) \
@@ -146,11 +150,14 @@ def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir:
         (tmp / "notebook").mkdir()
         pipe = run_pipeline_side(package_path, package, parameters, tmp / "pipeline",
                                  cwd=notebook.resolve().parent)
-        nb = run_notebook_side(notebook, parameters, boundaries, tmp / "notebook", kernel)
+        nb = run_notebook_side(notebook, parameters, boundaries, tmp / "notebook", kernel,
+                               nb=graph.notebook)
         record = nb["record"]
         names = {step: spec["names"] for step, spec in boundaries.items()}
         comparison = compare(names, record.get("fingerprints") or {}, pipe.get("stages") or {},
                              record.get("metrics"), pipe.get("metrics"))
+        failure = pipeline_failure(pipe, package_path / "src", graph.notebook)
+        pipeline_error = str(failure) if failure is not None else None
         notebook_error = nb["error"]
         if notebook_error is None and not record:
             notebook_error = "the notebook run left no run record (is the capture extension installed?)"
@@ -159,15 +166,27 @@ def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir:
                                        or any(m[3] == MISMATCH for m in comparison.metrics)):
             # is it the conversion, or does the notebook disagree with itself?
             (tmp / "notebook2").mkdir()
-            again = run_notebook_side(notebook, parameters, boundaries, tmp / "notebook2", kernel)["record"]
+            again = run_notebook_side(notebook, parameters, boundaries, tmp / "notebook2", kernel,
+                                      nb=graph.notebook)["record"]
             comparison = mark_nondeterministic(
                 comparison, record.get("fingerprints") or {}, again.get("fingerprints") or {},
                 record.get("metrics"), again.get("metrics"))
             if comparison.nondeterministic:
                 details["suspect"] = unseeded_suspect(graph, comparison)
     return VerifyResult(str(notebook), package_path, parameters, names, comparison,
-                        notebook_error=notebook_error, pipeline_error=pipe.get("error"),
-                        run_id=record.get("run_id"), details=details)
+                        notebook_error=notebook_error, pipeline_error=pipeline_error,
+                        run_id=_stored(record.get("run_id"), notebook), details=details)
+
+
+def _stored(run_id: str | None, notebook: Path) -> str | None:
+    """The notebook run's id when the run store holds it (else there is nothing to look up)."""
+    if not run_id:
+        return None
+    try:
+        store = RunStore(store_for(notebook.resolve().parent))
+        return run_id if store.exists and store.get(run_id) else None
+    except (LookupError, OSError, ValueError, StoreError):
+        return None
 
 
 _RANDOM_CALL = re.compile(r"(np\.random\.\w+|numpy\.random\.\w+|random\.\w+|default_rng)\(")

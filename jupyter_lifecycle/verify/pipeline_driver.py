@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import traceback
 
@@ -22,6 +23,18 @@ def _plain(value):
         return value
     except TypeError:
         return repr(value)
+
+
+def _package_frames(exc: BaseException, src: str) -> list[dict]:
+    """The traceback's frames inside the package: file (relative to ``src``), line, code."""
+    root = os.path.realpath(src)
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = os.path.realpath(frame.filename)
+        if path.startswith(root + os.sep):
+            frames.append({"file": os.path.relpath(path, root), "line": frame.lineno,
+                           "code": frame.line or ""})
+    return frames
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as exc:  # reported, not raised: verify explains the failure
         report["error"] = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         report["traceback"] = traceback.format_exc()
+        report["frames"] = _package_frames(exc, args.src)
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(report, fh)
     return 0 if report["error"] is None else 1

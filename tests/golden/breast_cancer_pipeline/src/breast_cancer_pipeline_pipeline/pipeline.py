@@ -3,6 +3,8 @@
 """The pipeline of breast_cancer_pipeline.ipynb: steps in notebook order with explicit dataflow."""
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -26,13 +28,15 @@ def run(
     until: str | None = None,
     on_stage: Callable[[str, dict[str, Any]], None] | None = None,
     record: bool = True,
+    workdir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline and return every value that crosses a stage boundary, by name.
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
     ``on_stage(stage, values)`` is called after each stage with the values it hands on;
     ``record`` logs the run (params, metrics, stage timings) to the project's run store when
-    jupyter_lifecycle is installed.
+    jupyter_lifecycle is installed; ``workdir`` is the folder the stages run in, where relative
+    data paths resolve (default: the current folder; the notebook ran in its own folder).
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
@@ -47,7 +51,7 @@ def run(
             on_stage(stage, values)
         return until == stage
 
-    with _recording:
+    with contextlib.chdir(workdir if workdir is not None else "."), _recording:
         # ingest: breast_cancer_pipeline.ipynb cell 4
         with _recording.stage('ingest'):
             X, y = _stage_ingest.ingest()
