@@ -16,10 +16,18 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import LifecycleError
+
 TAG_PREFIX = "lifecycle:"
 PARAMETERS_TAG = "parameters"
 INJECTED_PARAMETERS_TAG = "injected-parameters"
 KINDS = ("pipeline", "gate", "notebook", "test", "skip")
+# Names a stage cannot take: where a read comes from in the stage graph (not a stage), and the
+# modules of a generated package (a stage becomes ``stages/<name>.py`` and ``_stage_<name>``).
+RESERVED_STAGE_NAMES = frozenset({
+    "param", "definition", "builtin", "missing",
+    "pipeline", "params", "helpers", "errors", "stages",
+})
 
 
 @dataclass(frozen=True)
@@ -51,8 +59,18 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
 )
 
 
-class StageConfigError(ValueError):
-    pass
+class StageConfigError(LifecycleError, ValueError):
+    """The stage table (defaults plus ``[tool.nb2pipe]``) is unusable (exit code 2)."""
+
+
+def stage_name_problem(name: object) -> str | None:
+    """Why ``name`` cannot name a stage, or None when it can."""
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        return "must be a Python identifier that is not a keyword"
+    if name in RESERVED_STAGE_NAMES:
+        return ("is reserved: it names a module of the generated package or a source of values "
+                f"in the stage graph ({', '.join(sorted(RESERVED_STAGE_NAMES))})")
+    return None
 
 
 @dataclass(frozen=True)
@@ -65,8 +83,9 @@ class StageTable:
     def __post_init__(self) -> None:
         lookup: dict[str, Stage] = {}
         for stage in self.stages:
-            if not stage.name.isidentifier() or keyword.iskeyword(stage.name):
-                raise StageConfigError(f"stage name {stage.name!r} must be a Python identifier")
+            problem = stage_name_problem(stage.name)
+            if problem:
+                raise StageConfigError(f"stage name {stage.name!r} {problem}")
             if stage.kind not in KINDS:
                 raise StageConfigError(f"stage {stage.name!r}: kind must be one of {KINDS}")
             for key in (stage.name, *stage.aliases):
@@ -162,8 +181,11 @@ def table_from_config(config: dict, source: str = "[tool.nb2pipe]") -> StageTabl
                 break
         else:
             raise StageConfigError(f"{source}: alias {alias!r} points at unknown stage {target!r}")
-    return StageTable(
-        stages=tuple(stages),
-        tag_prefix=config.get("tag_prefix", TAG_PREFIX),
-        default_stage=config.get("default_stage", "setup"),
-    )
+    try:
+        return StageTable(
+            stages=tuple(stages),
+            tag_prefix=config.get("tag_prefix", TAG_PREFIX),
+            default_stage=config.get("default_stage", "setup"),
+        )
+    except StageConfigError as exc:
+        raise StageConfigError(f"{source}: {exc}") from None
