@@ -2,7 +2,9 @@
 
 libcst's ScopeProvider is ~100x slower than a walk and misses mutations (see the tests), so this
 package walks the tree itself, in evaluation order, tracking Python's scoping rules: the walker
-is ``name_walker``, its scopes ``scopes``, a statement's kind and first line ``statement_shape``.
+is ``statement_walk.NameWalker`` (expressions in ``expression_walk``, control flow and match
+patterns in ``control_flow_walk``), its scopes ``scopes``, a statement's kind and first line
+``statement_shape``.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from .name_walker import _KEYWORD_NAMES, _Attribute, _dotted, _Name, _Walker
-from .scopes import _copy, _ModuleScope
-from .statement_shape import _count_newlines, _kind, _lines_before_first_token
+from .name_nodes import KEYWORD_NAMES, dotted
+from .scopes import ModuleScope, copy_state
+from .statement_shape import count_newlines, lines_before_first_token, statement_kind
+from .statement_walk import NameWalker
+
+_Name = cst.Name
+_Attribute = cst.Attribute
 
 
 @dataclass(frozen=True)
@@ -69,24 +75,24 @@ def analyze_names(module: cst.Module) -> tuple[StatementNames, ...]:
     Never raises for a parsed module: a statement the walker cannot handle (for instance one
     nested too deeply for Python's recursion limit) gets a conservative over-approximation.
     """
-    top = _ModuleScope()
-    walker = _Walker(top)
+    top = ModuleScope()
+    walker = NameWalker(top)
     results: list[StatementNames] = []
     body = module.body
     last = len(body) - 1
     line = 1 + len(module.header)
     for index, statement in enumerate(body):
-        start = line + _lines_before_first_token(statement)
+        start = line + lines_before_first_token(statement)
         if index != last:
             try:
-                line += _count_newlines(statement)
+                line += count_newlines(statement)
             except Exception:  # pragma: no cover - defensive; positions are best effort
                 line = start + 1
-        before = _copy(top.bound)
+        before = copy_state(top.bound)
         top.start_statement()
         try:
             walker.statement(statement)
-            kind = _kind(statement)
+            kind = statement_kind(statement)
             reads = top.reads
             if top.late_reads and kind != "def" and kind != "class":
                 # A lambda (or a def nested in a block) in plain code is usually called within
@@ -152,7 +158,7 @@ def _fallback(index: int, line: int, statement, bound: set[str] | None) -> State
         node = stack.pop()
         t = type(node)
         if t is _Name:
-            if node.value not in _KEYWORD_NAMES and id(node) not in stores:
+            if node.value not in KEYWORD_NAMES and id(node) not in stores:
                 names[node.value] = None
             continue
         if t is _Attribute:  # `.attr` is not a name
@@ -172,14 +178,14 @@ def _fallback(index: int, line: int, statement, bound: set[str] | None) -> State
                         stores.add(id(name))
         if t is cst.ImportAlias:
             stack.extend(n for n in (node.asname,) if n is not None)
-            root = _dotted(node.name).partition(".")[0]
+            root = dotted(node.name).partition(".")[0]
             if node.asname is None and root:
                 defines[root] = None
         elif t is cst.Import:
             for alias in node.names:
-                imported[_dotted(alias.name).partition(".")[0]] = None
+                imported[dotted(alias.name).partition(".")[0]] = None
         elif t is cst.ImportFrom:
-            module = _dotted(node.module) if node.module is not None else ""
+            module = dotted(node.module) if node.module is not None else ""
             if not node.relative and module:
                 imported[module.partition(".")[0]] = None
             if type(node.names) is cst.ImportStar:
@@ -187,7 +193,7 @@ def _fallback(index: int, line: int, statement, bound: set[str] | None) -> State
             else:
                 for alias in node.names:
                     if alias.asname is None:
-                        defines[_dotted(alias.name)] = None
+                        defines[dotted(alias.name)] = None
                     else:
                         stack.append(alias.asname)
             continue
@@ -198,7 +204,7 @@ def _fallback(index: int, line: int, statement, bound: set[str] | None) -> State
         except Exception:
             pass
     try:
-        kind = _kind(statement)
+        kind = statement_kind(statement)
     except Exception:
         kind = "code"
     reads = tuple(n for n in names if bound is None or n not in bound)

@@ -16,7 +16,7 @@ from __future__ import annotations
 # --------------------------------------------------------------------------------------------
 
 
-class _ModuleScope:
+class ModuleScope:
     __slots__ = ("bound", "loops", "reads", "defines", "mutates", "global_reads", "late_reads",
                  "star_imports", "imported_modules", "bound_reads")
 
@@ -67,12 +67,12 @@ class _ModuleScope:
         pass  # `global x` at module level is a no-op; `nonlocal` there is a syntax error
 
 
-class _ClassScope:
+class ClassScope:
     """A class body: runs at definition time, top to bottom; invisible to nested scopes."""
 
     __slots__ = ("up", "module", "bound", "loops", "globals", "nonlocals")
 
-    def __init__(self, up, module: _ModuleScope) -> None:
+    def __init__(self, up, module: ModuleScope) -> None:
         self.up = up  # nearest enclosing non-class scope
         self.module = module
         self.bound: set[str] | None = set()
@@ -132,12 +132,12 @@ class _ClassScope:
         (self.globals if is_global else self.nonlocals).update(names)
 
 
-class _FunctionScope:
+class FunctionScope:
     """A def or lambda body (or a lazily evaluated type alias value): resolved when closed."""
 
     __slots__ = ("parent", "module", "bound", "loops", "binds", "loads", "globals", "nonlocals")
 
-    def __init__(self, parent, module: _ModuleScope) -> None:
+    def __init__(self, parent, module: ModuleScope) -> None:
         self.parent = parent  # lexical parent (a class forwards to its own enclosing scope)
         self.module = module
         self.bound: set[str] | None = set()  # unused for resolution, keeps flow code uniform
@@ -173,7 +173,7 @@ class _FunctionScope:
                 self.parent.deferred(name)
 
 
-class _CompScope:
+class CompScope:
     """A comprehension (or a type-parameter scope): evaluated now, with its own locals."""
 
     __slots__ = ("up", "locals")
@@ -203,11 +203,12 @@ class _CompScope:
         pass
 
 
-def _non_class(scope):
-    return scope.up if type(scope) is _ClassScope else scope
+def non_class(scope):
+    """The scope names of a nested scope resolve through: a class body is skipped."""
+    return scope.up if type(scope) is ClassScope else scope
 
 
-def _join(a: set[str] | None, b: set[str] | None) -> set[str] | None:
+def join_states(a: set[str] | None, b: set[str] | None) -> set[str] | None:
     """Names definitely bound after two paths meet; ``None`` is an unreachable path."""
     if a is None:
         return b
@@ -216,5 +217,6 @@ def _join(a: set[str] | None, b: set[str] | None) -> set[str] | None:
     return a & b
 
 
-def _copy(state: set[str] | None) -> set[str] | None:
+def copy_state(state: set[str] | None) -> set[str] | None:
+    """A copy of a flow state to change on one path (``None``, unreachable, stays ``None``)."""
     return None if state is None else set(state)

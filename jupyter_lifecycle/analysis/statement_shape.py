@@ -58,7 +58,7 @@ def _is_literal(node) -> bool:
     return False
 
 
-def _kind(statement) -> str:
+def statement_kind(statement) -> str:
     t = type(statement)
     if t is cst.FunctionDef:
         return "def"
@@ -87,7 +87,7 @@ def _kind(statement) -> str:
 # line numbers without PositionProvider (which costs milliseconds per cell)
 # --------------------------------------------------------------------------------------------
 
-def _lines_before_first_token(statement) -> int:
+def lines_before_first_token(statement) -> int:
     count = len(getattr(statement, "leading_lines", ()))
     decorators = getattr(statement, "decorators", ())
     if decorators:
@@ -119,7 +119,7 @@ def _no_fields(node) -> tuple:
     return ()
 
 
-def _count_newlines(node: cst.CSTNode) -> int:
+def count_newlines(node: cst.CSTNode) -> int:
     """Line breaks in the code ``node`` generates: one per Newline token (inside
     TrailingWhitespace, EmptyLine, ParenthesizedWhitespace) plus the newlines inside string
     literals and backslash continuations. Iterative, so deep trees cannot overflow the stack;
