@@ -358,7 +358,7 @@ class Recorder:
                 store.save(earlier)
             except Exception:
                 earlier["store_error"] = problem
-                return
+                continue
             del self._unsaved[run_id]
 
     def finish(self, status: str | None = None) -> dict:
