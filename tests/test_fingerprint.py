@@ -61,6 +61,52 @@ def test_unhashable_values_say_so():
     assert fingerprint([1, object()]) is None
 
 
+class RunLog:
+    def __init__(self, n, scores):
+        self.n = n
+        self.scores = np.asarray(scores, dtype=float)
+        self.summary = {"mean": float(np.mean(scores))}
+        self.report = lambda: "not state"  # callables are not state
+        self._cache = object()  # private: not state
+
+
+class Point:
+    __slots__ = ("x", "y")
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+def test_other_objects_by_class_and_public_numeric_state():
+    assert fingerprint(RunLog(3, [0.5, 0.7])) == fingerprint(RunLog(3, [0.5, 0.7]))
+    assert fingerprint(RunLog(3, [0.5, 0.7])) != fingerprint(RunLog(3, [0.5, 0.8]))
+    assert fingerprint(RunLog(3, [0.5])) != fingerprint(RunLog(4, [0.5]))
+    assert fingerprint(Point(1, 2)) == fingerprint(Point(1, 2)) != fingerprint(Point(2, 1))
+    nested = [RunLog(1, [1.0]), {"p": Point(0, 0)}]
+    assert fingerprint(nested) is not None and fingerprint(nested) == fingerprint(
+        [RunLog(1, [1.0]), {"p": Point(0, 0)}])
+    assert fingerprint(object()) is None and fingerprint(len) is None and fingerprint(np) is None
+    assert fingerprint(lambda: 1) is None and fingerprint(RunLog) is None
+
+
+def test_a_class_counts_by_its_name_not_its_module():
+    """The notebook's class lives in __main__, the generated package's in <pkg>.helpers."""
+    moved = type("RunLog", (RunLog,), {"__module__": "nb_pipeline.helpers"})
+    moved.__qualname__ = "RunLog"
+    assert fingerprint(moved(3, [0.5])) == fingerprint(RunLog(3, [0.5]))
+
+
+def test_statsmodels_results_are_compared_by_their_estimates():
+    import statsmodels.formula.api as smf
+
+    frame = pd.DataFrame({"x": np.arange(12.0), "y": np.arange(12.0) * 2 + np.sin(np.arange(12.0))})
+    fit = smf.ols("y ~ x", data=frame).fit()
+    assert fingerprint(fit) is not None
+    assert fingerprint(fit) == fingerprint(smf.ols("y ~ x", data=frame.copy()).fit())
+    other = frame.assign(y=frame["y"] + np.linspace(0, 1, 12))
+    assert fingerprint(fit) != fingerprint(smf.ols("y ~ x", data=other).fit())
+
+
 def test_fingerprints_are_stable_across_processes():
     code = ("import numpy as np, pandas as pd; from jupyter_lifecycle.capture.fingerprint import fingerprint; "
             "print(fingerprint({'x': np.arange(5.0), 'df': pd.DataFrame({'a': [1, 2]}), 's': 'text'}))")

@@ -2,8 +2,9 @@
 
 Standard library only (runs inside user kernels): numpy, pandas and scikit-learn objects are
 recognised by duck typing, never imported. ``fingerprint(value)`` is a hex sha256, or None when
-the value cannot be hashed reliably (open files, generators, arbitrary objects) — callers list
-those as unhashable instead of passing them silently.
+the value cannot be hashed reliably (open files, generators, objects without public data) —
+callers list those as unhashable instead of passing them silently. Other objects count by their
+class and public attributes (``_public_state``).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _feed(digest, value, depth: int) -> None:
     elif callable(getattr(value, "get_params", None)):
         _estimator(digest, value, depth)
     else:
-        raise Unhashable(type(value).__name__)
+        _public_state(digest, value, depth)
 
 
 def _numpy(digest, value, depth: int) -> None:
@@ -129,10 +130,78 @@ def _index(digest, index, depth: int) -> None:
     _feed(digest, index.to_numpy(), depth + 1)
 
 
+_MAX_ATTRIBUTES = 64  # per object
+_OBJECT_DEPTH = 4  # objects inside objects (a results object's model's data ...)
+_OPAQUE = (type(_feed), type(len), type, type(math), property, classmethod, staticmethod)
+_SYSTEM = {"io", "socket", "threading", "thread", "sqlite3", "subprocess", "multiprocessing",
+           "asyncio", "selectors", "ssl", "zipfile", "tarfile", "logging", "builtins"}
+
+
+def _public_state(digest, value, depth: int, objects: int = 0) -> None:
+    """Other objects (statsmodels results, the user's own classes): class and the public
+    attributes that can be fingerprinted — numbers, strings, arrays, frames, containers and such
+    objects again, to a bounded depth; the rest is named as left out. An object that delegates
+    to one private object (``wrapper._results``) is that object. None hashable: Unhashable."""
+    state = _attributes(value)
+    if not any(not k.startswith("_") for k in state):
+        inner = [v for k, v in state.items() if not k.startswith("__") and _attributes(v)]
+        if len(inner) == 1 and objects < _OBJECT_DEPTH:
+            _public_state(digest, inner[0], depth + 1, objects + 1)
+            return
+        raise Unhashable(type(value).__name__)
+    # by qualified name only: a notebook's class lives in __main__, the package's in helpers
+    _tag(digest, f"object:{type(value).__qualname__}")
+    fed = 0
+    for key in sorted(k for k in state if not k.startswith("_"))[:_MAX_ATTRIBUTES]:
+        item = state[key]
+        if isinstance(item, _OPAQUE) or callable(item) and not hasattr(item, "get_params"):
+            continue
+        digest.update(key.encode())
+        try:
+            if _is_plain_object(item):
+                if objects >= _OBJECT_DEPTH:
+                    raise Unhashable("objects nested too deeply")
+                _public_state(digest, item, depth + 1, objects + 1)
+            else:
+                _feed(digest, item, depth + 1)
+            fed += 1
+        except Unhashable:
+            _tag(digest, f"unhashable:{key}")
+    if not fed:
+        raise Unhashable(type(value).__name__)
+
+
+def _attributes(value) -> dict:
+    """An object's instance attributes (``__dict__`` and ``__slots__``), read without calling
+    its own ``__getattr__``; none for functions, classes, modules and I/O or system objects."""
+    if isinstance(value, _OPAQUE) or callable(value) or _module(value).lstrip("_").split(".")[0] in _SYSTEM:
+        return {}
+    found = {}
+    try:
+        found.update(object.__getattribute__(value, "__dict__"))
+    except (AttributeError, TypeError):
+        pass
+    for klass in type(value).__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            try:
+                found.setdefault(slot, object.__getattribute__(value, slot))
+            except (AttributeError, TypeError):
+                pass
+    return found
+
+
+def _is_plain_object(item) -> bool:
+    """Not a value ``_feed`` knows: an object to describe by its attributes."""
+    known = (type(None), bool, int, float, complex, str, bytes, bytearray, PurePath, list, tuple,
+             dict, set, frozenset)
+    return not isinstance(item, known) and not _module(item).startswith(("numpy", "pandas")) \
+        and not callable(getattr(item, "get_params", None))
+
+
 def _estimator(digest, value, depth: int) -> None:
     """Estimators (scikit-learn style): class, parameters, and fitted attributes (``coef_``...)."""
-    cls = type(value)
-    _tag(digest, f"estimator:{cls.__module__}.{cls.__qualname__}")
+    _tag(digest, f"estimator:{type(value).__qualname__}")  # (see _public_state)
     params = value.get_params(deep=False)
     for key in sorted(params):
         digest.update(key.encode())
