@@ -345,20 +345,16 @@ def test_the_same_cells_in_an_explore_cell_are_left_alone():
     assert isinstance(result, api.ConvertResult) and result.written, getattr(result, "errors", result)
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError,
-                   reason="found by the fuzzer: the graph builds a test from papermill's "
-                          "injected-parameters cell, which it never analysed")
 def test_injected_parameters_cell_in_a_test_stage_is_ignored():
+    """Found by the fuzzer: the graph built a test from papermill's injected-parameters cell."""
     text = edited(lambda nb: nb["cells"].append(
         {"cell_type": "code", "id": "inj", "metadata": {"tags": ["lifecycle:test", "injected-parameters"]},
          "execution_count": None, "outputs": [], "source": "n = 1"}))
     assert isinstance(check_conversion(text), api.ConvertResult)
 
 
-@pytest.mark.xfail(strict=True, reason="found by the fuzzer: an explore cell that does not parse "
-                   "hides an exported cell's undefined name, which then surfaces only as the "
-                   "self-check's 'nb2pipe bug' (generated-undefined-name)")
 def test_an_unparsable_explore_cell_does_not_hide_an_undefined_name():
+    """Found by the fuzzer: it surfaced only as the self-check's 'nb2pipe bug'."""
     text = edited(lambda nb: (
         nb["cells"][0].update(source="x = [float(v) for v in range(n)]"),
         nb["cells"].append({"cell_type": "code", "id": "peek", "execution_count": None,

@@ -77,8 +77,9 @@ class _Builder:
         self.report.extend(param_diags)
         self.param_list = tuple(params)
         self.params = {p.name: p for p in params}
-        self.unparsed = [c for c in nb.code_cells if c.id in analyses
-                         and not analyses[c.id].parsed and self.kind(c) != "skip"]
+        # an exported cell that did not parse may define what others read (it is reported)
+        self.unparsed = [c for c in nb.code_cells if c.id in analyses and not analyses[c.id].parsed
+                         and self.kind(c) not in ("skip", "notebook")]
         cell_diagnostics(nb, analyses, self.report)
         collected = collect_definitions(nb, analyses, set(self.params), self.report, BUILTINS)
         self.definitions = collected.definitions
@@ -324,7 +325,8 @@ class _Builder:
         tests = []
         earlier = list(flow.produced.items())
         order = flow.order
-        test_cells = [c for c in self.nb.code_cells if self.kind(c) == "test" and not c.is_parameters]
+        test_cells = [c for c in self.nb.code_cells if self.kind(c) == "test"
+                      and not c.is_parameters and not c.is_injected_parameters]
         for block in self._blocks(test_cells, keep_definitions=True):
             reads, params, uses, until = [], [], set(), None
             for read, source in self._sources([block], earlier, None, calls_defs=True):
