@@ -113,3 +113,15 @@ def test_fingerprints_are_stable_across_processes():
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout for seed in ("1", "2")}
     assert len(outs) == 1 and len(outs.pop().strip()) == 64
+
+
+def test_a_search_counts_by_what_it_found_not_how_long_it_took():
+    from sklearn.model_selection import GridSearchCV
+
+    def search():
+        return GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=2).fit(X, y)
+
+    first, second = search(), search()
+    assert first.cv_results_["mean_fit_time"].tolist() != second.cv_results_["mean_fit_time"].tolist() \
+        or first.refit_time_ != second.refit_time_  # timings differ between two runs ...
+    assert fingerprint(first) == fingerprint(second)  # ... what was found does not

@@ -17,17 +17,11 @@ from ..errors import Severity
 from .imports import ImportSpec, import_specs
 from .ipython_syntax import CODE_MAGICS, MagicRewriter, MagicUse, split_cell_magic, transform_ipython
 from .names import StatementNames, analyze_names
+from .effects import is_read_only
 from .python_syntax import PythonProblem, python_problem
 
-ANALYZER_VERSION = 12
+ANALYZER_VERSION = 13
 
-# Method chains that only look at a value, so a trailing call of them is a display.
-DISPLAY_METHODS = frozenset({
-    "head", "tail", "describe", "info", "sample", "value_counts", "nunique", "unique", "corr",
-    "cov", "isna", "isnull", "notna", "notnull", "sum", "mean", "median", "std", "var", "min",
-    "max", "count", "memory_usage", "to_frame", "round", "sort_values", "style", "plot", "hist",
-    "items", "keys", "values",
-})
 # A line that starts like IPython syntax (%magic, !shell, x = !cmd, x = %magic, obj?): such cells
 # go to IPython's transformer without a failed libcst parse first.
 _IPYTHON_SYNTAX = re.compile(r"^\s*([%!]|[\w.\[\], ]+=\s*[%!](?!=)|.*\?\s*$)", re.MULTILINE)
@@ -216,24 +210,9 @@ def _is_display_call(node: cst.BaseExpression) -> bool:
     return False
 
 
-def _is_read_only_chain(node: cst.BaseExpression) -> bool:
-    """``df.head()``, ``df.isna().sum()``, ``df["a"].value_counts()``: looks, changes nothing."""
-    while isinstance(node, cst.Call):
-        func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in DISPLAY_METHODS:
-            return False
-        node = func.value
-        while isinstance(node, (cst.Attribute, cst.Subscript)):
-            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Call):
-                break
-            node = node.value
-    return isinstance(node, cst.Name)
-
-
 def _display_statements(module: cst.Module, placeholders) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     body = module.body
-    last = max((i for i in range(len(body)) if i not in placeholders), default=-1)
     for i, statement in enumerate(body):
         if i in placeholders or not isinstance(statement, cst.SimpleStatementLine):
             continue
@@ -246,6 +225,6 @@ def _display_statements(module: cst.Module, placeholders) -> list[tuple[int, str
                                 cst.BaseString, cst.Tuple, cst.Comparison, cst.BinaryOperation)):
             if not (isinstance(value, cst.BaseString) and i == 0):  # a docstring-like first string
                 found.append((i, "bare-expression"))
-        elif i == last and _is_read_only_chain(value):
+        elif is_read_only(value):  # ``df.isna().sum()``, ``pd.crosstab(a, b)``: looks only
             found.append((i, "bare-expression"))
     return found

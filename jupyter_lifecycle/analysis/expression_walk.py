@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .effects import call_mutates
 from .name_nodes import KEYWORD_NAMES, root_name, target_names
 from .scopes import CompScope, FunctionScope, ModuleScope, copy_state, join_states, non_class
 
@@ -19,15 +20,17 @@ _Subscript = cst.Subscript
 
 
 class ExpressionWalker:
-    __slots__ = ("top", "scope", "flow")
+    __slots__ = ("top", "scope", "flow", "discarded")
 
     def __init__(self, top: ModuleScope) -> None:
         self.top = top
         self.scope = top  # where names are looked up / bound right now
         self.flow = top   # nearest non-comprehension scope: walrus target, flow state owner
+        self.discarded = None  # the call an expression statement evaluates for its effect only
 
     def reset(self) -> None:
         self.scope = self.flow = self.top
+        self.discarded = None
 
     def statement(self, node) -> None:
         raise NotImplementedError  # statement_walk.NameWalker
@@ -84,7 +87,7 @@ class ExpressionWalker:
             self.expr(arg.value)
         if type(func) is _Attribute:  # a method call may change its receiver in place
             root = root_name(func.value)
-            if root is not None:
+            if root is not None and call_mutates(func.attr.value, node.args, node is self.discarded):
                 self.scope.mutate(root)
 
     def _binary(self, node) -> None:

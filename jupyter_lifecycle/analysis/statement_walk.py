@@ -41,7 +41,9 @@ class NameWalker(ControlFlowWalker):
         pass
 
     def _expr_statement(self, node) -> None:
+        self.discarded = node.value  # its value is thrown away: an unknown method is for effect
         self.expr(node.value)
+        self.discarded = None
 
     # ---- assignments and del -------------------------------------------------------------
 

@@ -206,10 +206,14 @@ def _estimator(digest, value, depth: int) -> None:
     for key in sorted(params):
         digest.update(key.encode())
         _feed(digest, params[key], depth + 1)
-    fitted = {k: v for k, v in vars(value).items() if k.endswith("_") and not k.startswith("_")}
+    fitted = {k: v for k, v in vars(value).items() if k.endswith("_") and not k.startswith("_")
+              and not k.endswith("_time_")}  # refit_time_: how long, not what
     for key in sorted(fitted):
         digest.update(key.encode())
+        item = fitted[key]
+        if isinstance(item, dict):  # cv_results_: mean_fit_time, std_score_time ... are timings
+            item = {k: v for k, v in item.items() if not (isinstance(k, str) and k.endswith("_time"))}
         try:
-            _feed(digest, fitted[key], depth + 1)
+            _feed(digest, item, depth + 1)
         except Unhashable:
             _tag(digest, f"unhashable:{key}")

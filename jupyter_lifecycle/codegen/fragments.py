@@ -34,14 +34,26 @@ class AssertToGate(cst.CSTTransformer):
         code = cst.Module([]).code_for_node(check.test)
         message = check.msg if check.msg is not None else cst.SimpleString(repr(f"check failed: {code}"))
         raise_stmt = cst.SimpleStatementLine([cst.Raise(cst.Call(cst.Name("ValidationFailed"), [cst.Arg(message)]))])
-        test = check.test
-        if not isinstance(test, (cst.Name, cst.Call, cst.Attribute, cst.Subscript)):
-            test = test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return cst.If(
-            test=cst.UnaryOperation(cst.Not(), test),
+            test=_negated(check.test),
             body=cst.IndentedBlock([raise_stmt]),
             leading_lines=updated.leading_lines,
         )
+
+
+_OPPOSITE = {cst.In: cst.NotIn, cst.NotIn: cst.In, cst.Is: cst.IsNot, cst.IsNot: cst.Is}
+
+
+def _negated(test: cst.BaseExpression) -> cst.BaseExpression:
+    """``a in b`` → ``a not in b`` (and ``is``/``is not``); anything else → ``not (test)``."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and not test.lpar:
+        target = test.comparisons[0]
+        opposite = _OPPOSITE.get(type(target.operator))
+        if opposite is not None:
+            return test.with_changes(comparisons=[target.with_changes(operator=opposite())])
+    if not isinstance(test, (cst.Name, cst.Call, cst.Attribute, cst.Subscript)):
+        test = test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.UnaryOperation(cst.Not(), test)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from ..analysis.cell import CellAnalysis
 from ..errors import Severity
 from ..notebook import Cell, TaggedNotebook
 from .checks import Reporter, cell_diagnostics
+from .dead_values import DeadValue, Statement, dead_values
 from .definitions import collect_definitions, live_version
 from .steps import injected_globals, split_steps
 from .model import Block, Definition, Source, StageGraph, StageNode, TestNode
@@ -37,10 +38,37 @@ def analyze_notebook(nb: TaggedNotebook, cache: AnalysisCache | None = None) -> 
 
 def build_graph(nb: TaggedNotebook, analyses: dict[str, CellAnalysis] | None = None,
                 cache: AnalysisCache | None = None,
-                result_names: tuple[str, ...] = RESULT_NAMES) -> StageGraph:
+                result_names: tuple[str, ...] = RESULT_NAMES, prune: bool = False) -> StageGraph:
+    """``prune``: leave out statements that only compute values nothing reads (``dead_values``)."""
     if analyses is None:
         analyses = analyze_notebook(nb, cache)
-    return _Builder(nb, analyses, result_names).build()
+    left_out: dict[Statement, DeadValue] = {}
+    while True:
+        graph = _Builder(nb, analyses, result_names, frozenset(left_out)).build()
+        dead = dead_values(graph)
+        more = [d for d in dead if d.prunable] if prune else []
+        if not more:
+            break
+        left_out.update(((d.cell_id, d.index), d) for d in more)
+    return replace(graph, diagnostics=with_dead_value_notes(graph, dead, list(left_out.values())))
+
+
+def with_dead_value_notes(graph: StageGraph, dead: list[DeadValue], pruned: list[DeadValue]):
+    report = Reporter(graph.notebook)
+    report.diagnostics = list(graph.diagnostics)
+    cells = {c.id: c for c in graph.notebook.code_cells}
+    for d in dead:
+        shown = ", ".join(f"`{n}`" for n in d.names)
+        report(Severity.INFO, "dead-value",
+               f"{shown} computed in step {d.step!r} is read by nothing later (no step, gate, test "
+               "or result): move it to an explore cell"
+               + (", or convert with --prune to leave it out" if d.prunable else ""),
+               cells[d.cell_id], d.line)
+    for d in pruned:
+        shown = ", ".join(f"`{n}`" for n in d.names)
+        report(Severity.INFO, "pruned", f"{shown} is read by nothing later: left out (--prune)",
+               cells[d.cell_id], d.line)
+    return report.sorted()
 
 
 @dataclass(frozen=True)
@@ -64,9 +92,11 @@ class _Builder:
     once; the steps that turn them into a graph take and return values. Diagnostics and the
     versioned names that statements call are collected as they are found."""
 
-    def __init__(self, nb: TaggedNotebook, analyses: dict[str, CellAnalysis], result_names):
+    def __init__(self, nb: TaggedNotebook, analyses: dict[str, CellAnalysis], result_names,
+                 left_out: frozenset[Statement] = frozenset()):
         self.nb = nb
         self.analyses = analyses
+        self.left_out = left_out  # statements pruned as dead values
         self.table = nb.table
         self.result_names = tuple(result_names)
         self.report = Reporter(nb)
@@ -135,7 +165,7 @@ class _Builder:
         reads: set[str] = set()
         writes: set[str] = set()
         for cell in cells:
-            for names in self.analyses[cell.id].kept_names():
+            for names in self._kept(cell):
                 if self._is_definition(names):
                     continue
                 reads.update(read for read, _ in self._reads(
@@ -148,10 +178,13 @@ class _Builder:
         blocks = []
         for cell in cells:
             analysis = self.analyses[cell.id]
-            kept = [n for n in analysis.kept_names() if keep_definitions or not self._is_definition(n)]
+            kept = [n for n in self._kept(cell) if keep_definitions or not self._is_definition(n)]
             if kept:
                 blocks.append(Block(cell, tuple(kept), analysis))
         return blocks
+
+    def _kept(self, cell: Cell):
+        return [n for n in self.analyses[cell.id].kept_names() if (cell.id, n.index) not in self.left_out]
 
     def _is_definition(self, names) -> bool:
         if names.kind in ("import", "def", "class"):

@@ -1,0 +1,69 @@
+"""Values a step computes that nothing later reads: no later statement of the step, no later
+step, gate, test or result (``importances = pd.Series(...)`` left over from exploring).
+
+Backward liveness over each step's statements, starting from what the step returns. A dead
+value gets a ``dead-value`` note; with ``--prune`` its statement is left out of the package when
+that changes nothing else: a simple assignment whose value only computes (``analysis.effects``)
+and that mutates nothing. Leaving one out can make others dead, so pruning repeats to a fixed
+point (``build_graph`` rebuilds the graph without them: signatures and imports narrow with it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..analysis.effects import is_read_only
+from .model import StageGraph
+
+Statement = tuple[str, int]  # (cell id, statement index)
+
+
+@dataclass(frozen=True)
+class DeadValue:
+    step: str
+    names: tuple[str, ...]
+    cell_id: str
+    index: int  # the statement's index in its cell
+    line: int  # in the cell
+    prunable: bool  # leaving the statement out changes nothing else
+
+
+def dead_values(graph: StageGraph) -> list[DeadValue]:
+    found: list[DeadValue] = []
+    for node in graph.stages:
+        live = set(node.outputs)
+        entries = [(block, names) for block in node.blocks for names in block.names]
+        for block, names in reversed(entries):
+            defines = [d for d in names.defines if d not in graph.definitions]
+            dead = tuple(d for d in defines if d not in live and not d.startswith("_"))
+            if dead and names.kind in ("code", "constant") and not names.compound \
+                    and len(dead) == len(defines):
+                statement = block.analysis.module.body[names.index] if block.analysis.module else None
+                found.append(DeadValue(node.name, dead, block.cell.id, names.index,
+                                       names.line + block.line_offset,
+                                       not names.mutates and _computes_only(statement)))
+            if not names.compound:
+                live.difference_update(defines)
+            live.update(names.reads)
+            live.update(names.earlier_reads)
+            live.update(names.mutates)
+            for read in (*names.reads, *names.earlier_reads):
+                live.update(graph.injected.get(read, ()))
+    found.reverse()
+    return found
+
+
+def _computes_only(statement) -> bool:
+    """``name = <expression that only computes>`` (or several targets, or an annotation)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    if isinstance(small, cst.Assign):
+        return all(isinstance(t.target, (cst.Name, cst.Tuple, cst.List)) for t in small.targets) \
+            and is_read_only(small.value)
+    if isinstance(small, cst.AnnAssign):
+        return isinstance(small.target, cst.Name) and small.value is not None \
+            and is_read_only(small.value)
+    return False
