@@ -51,23 +51,23 @@ def default_out_dir(notebook: Path, package: str) -> Path:
 
 def convert(path: str | Path, out_dir: str | Path | None = None, *, package: str | None = None,
             force: bool = False, dry_run: bool = False, use_cache: bool = True,
-            parallel: bool = False) -> ConvertResult:
+            parallel: bool = False, prune: bool = False) -> ConvertResult:
     """Convert a notebook into a package. Writes nothing when the analysis has errors or on dry run.
 
     Raises NotebookError for unreadable input and OutputError when writing would lose work.
     ``parallel`` lets a big cold conversion fork a worker process (the CLI does; a server, whose
-    threads make forking unsafe, does not).
+    threads make forking unsafe, does not). ``prune`` leaves out values nothing reads.
     """
     path = Path(path)
     cache = AnalysisCache() if use_cache else None
     try:
-        return _convert(path, out_dir, package, force, dry_run, cache, parallel)
+        return _convert(path, out_dir, package, force, dry_run, cache, parallel, prune)
     finally:
         if cache is not None:
             cache.close()
 
 
-def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel) -> ConvertResult:
+def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel, prune) -> ConvertResult:
     package = package or package_name_for(str(path))
     out = Path(out_dir) if out_dir is not None else default_out_dir(path, package)
     check_package_name(package, out)  # before the (slow) analysis
@@ -76,7 +76,7 @@ def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel) -> C
         from .prerender import precompute
 
         precompute(nb, cache)  # big, uncached notebooks: half the cells in a second process
-    graph = build_graph(nb, cache=cache)
+    graph = build_graph(nb, cache=cache, prune=prune)
     result = ConvertResult(graph.notebook, graph, package, out, diagnostics=list(graph.diagnostics))
     if graph.errors:
         return result

@@ -75,16 +75,18 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Regenerate into an existing directory (never "
               "overwrites files edited by hand).")
 @click.option("--dry-run", is_flag=True, help="Print the files and diffs; write nothing.")
+@click.option("--prune", is_flag=True, help="Leave out values nothing later reads (the "
+              "`dead-value` notes); signatures and imports narrow with them.")
 @click.option("--no-cache", is_flag=True, help="Do not use the per-cell analysis cache.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show informational notes.")
-def convert(notebook, out_dir, package, force, dry_run, no_cache, verbose):
+def convert(notebook, out_dir, package, force, dry_run, prune, no_cache, verbose):
     """Convert NOTEBOOK into an installable package with tests and a papermill run notebook."""
     from .api import convert as do_convert
     from .errors import LifecycleError
 
     try:
         result = do_convert(notebook, out_dir, package=package, force=force, dry_run=dry_run,
-                            use_cache=not no_cache, parallel=True)
+                            use_cache=not no_cache, parallel=True, prune=prune)
     except LifecycleError as exc:
         _fail(exc)
     from rich.markup import escape
