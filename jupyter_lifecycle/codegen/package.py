@@ -2,57 +2,78 @@
 
 from __future__ import annotations
 
+import ast
+
 from ..errors import Diagnostic, Location, Severity
 from ..graph import StageGraph
 from ..notebook.outputs import recorded_metrics
 from .common import GeneratedFile
 from .params_module import params_module
-from .pipeline_module import pipeline_module
-from .project_files import pyproject, readme
+from .pipeline_module import pipeline_module, reserved_renames
+from .project_files import project_files, readme
 from .run_notebook import run_notebook
-from .stage_module import helpers_module, stage_module
+from .stage_module import helpers_module, stage_arguments, stage_module
 from .static_modules import static_modules
 from .render_cache import TextStore, cached, cell_part, definition_part, fingerprint
 from .tests_module import test_cells_file, test_files
 
 
 def generate_package(graph: StageGraph, package: str, store: TextStore | None = None,
-                     notebook_ref: str | None = None) -> tuple[list[GeneratedFile], list[Diagnostic]]:
+                     notebook_dir: str | None = None) -> tuple[list[GeneratedFile], list[Diagnostic]]:
     """All files of the package, and notes about the generation (e.g. unpinned imports).
 
     ``store`` keeps the files that carry cell code (stages, helpers, test cells) between runs;
-    ``notebook_ref`` is the notebook's path relative to the output folder (for run records).
+    ``notebook_dir`` is the notebook's folder relative to the output folder (posix, never
+    absolute): the generated tests run the pipeline there; None: in a temporary folder.
     """
     notes: list[Diagnostic] = []
     defs = graph.definitions
     src: list[GeneratedFile] = [
-        *static_modules(graph, package),
+        *(f for f in static_modules(graph, package) if _holds_code(f.text)),
         params_module(graph),
-        cached(store, fingerprint(
+    ]
+    if graph.helpers:
+        src.append(cached(store, fingerprint(
             graph, "helpers", [definition_part(defs[n]) for n in graph.helpers],
             sorted((n, d.spec) for n, d in defs.items() if d.kind == "import")),
-            lambda: helpers_module(graph)),
-        pipeline_module(graph, package, notebook_ref),
-    ]
+            lambda: helpers_module(graph)))
+    src.append(pipeline_module(graph, package))
     for node in graph.stages:
-        key = fingerprint(graph, "stage", node.name, node.kind, node.inputs, node.params,
+        key = fingerprint(graph, "stage", node.name, node.kind, stage_arguments(graph, node),
                           node.outputs, [definition_part(defs.get(u)) for u in node.uses],
                           graph.notebook.table[node.stage].description,
                           [(cell_part(b.cell), [n.index for n in b.names]) for b in node.blocks])
         src.append(cached(store, key, lambda node=node: stage_module(graph, node, store)))
     files = [GeneratedFile(f"src/{package}/{f.path}", f.text, f.provenance) for f in src]
     expected = recorded_metrics(graph.notebook)
-    files.extend(test_files(graph, package, expected))
+    files.extend(test_files(graph, package, expected, notebook_dir))
     if graph.tests:
         key = fingerprint(graph, "tests", package,
                           [(cell_part(t.cell), [n.index for n in t.block.names], t.reads, t.params,
                             t.until, [definition_part(defs.get(u)) for u in t.uses]) for t in graph.tests])
         files.append(cached(store, key, lambda: test_cells_file(graph, package)))
-    project, unresolved = pyproject(graph, package, store)
-    files.extend([project, readme(graph, package), run_notebook(graph, package)])
+    project, unresolved = project_files(graph, package, store)
+    files.extend([*project, readme(graph, package), run_notebook(graph, package)])
     for mod in unresolved:
         notes.append(Diagnostic(Severity.WARNING, "unpinned-import",
                                 f"module {mod!r} is imported but no installed distribution provides "
                                 "it; add it to the generated pyproject.toml by hand",
                                 Location(graph.notebook.path)))
+    for old, new in reserved_renames(graph).items():
+        stage = next((n.name for n in graph.stages if old in n.outputs), "?")
+        notes.append(Diagnostic(Severity.INFO, "reserved-name",
+                                f"{old!r} (an output of stage {stage!r}) is also a name of the "
+                                "generated run() itself: pipeline.py "
+                                f"calls it {new!r} (results and stage arguments keep {old!r})",
+                                Location(graph.notebook.path)))
     return files, notes
+
+
+def _holds_code(text: str) -> bool:
+    """False for a module with nothing but a docstring (``stages/__init__.py``: the folder is a
+    namespace package without it)."""
+    body = ast.parse(text).body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    return bool(body)

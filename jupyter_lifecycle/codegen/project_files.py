@@ -1,4 +1,5 @@
-"""Text files of the generated project: pyproject.toml (pinned dependencies) and README.md."""
+"""Text files of the generated project: pyproject.toml (dependency ranges), requirements.lock
+(exact pins) and README.md."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ import hashlib
 import json
 import os
 import sys
+from dataclasses import dataclass
 from importlib import metadata
+
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PackagingRequirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from ..graph import StageGraph
 from .common import GeneratedFile, header_lines, notebook_name
@@ -44,23 +51,118 @@ def module_distributions(store=None) -> dict[str, list[str]]:
     return mapping
 
 
-def pinned_requirements(modules: tuple[str, ...], store=None) -> tuple[list[str], list[str]]:
-    """``name==version`` for the distributions providing ``modules`` here, and the unresolved."""
+@dataclass(frozen=True)
+class Requirement:
+    """A distribution the package needs, at the version installed where it was converted."""
+
+    name: str
+    version: str
+
+    @property
+    def pin(self) -> str:
+        return f"{self.name}=={self.version}"
+
+    @property
+    def compatible(self) -> str:
+        """``~=`` on the installed version: same major version from 1.0 on (``~=2.1``), same minor
+        version before it (``~=0.13.2``), a pre-release and later (``~=2.0.0rc1``); a version of
+        one number gets ``>=``."""
+        try:
+            version = Version(self.version)
+        except InvalidVersion:
+            return self.pin
+        release = version.release
+        if len(release) < 2:
+            return f"{self.name}>={version.public}"
+        if version.is_prerelease:  # ~=2.0 would leave out 2.0.0rc1 itself
+            return f"{self.name}~={version.public}"
+        kept = release[:3] if release[0] == 0 and len(release) >= 3 else release[:2]
+        return f"{self.name}~={'.'.join(map(str, kept))}"
+
+
+def _requirement(dist: str) -> Requirement | None:
+    try:
+        return Requirement(metadata.metadata(dist)["Name"] or dist, metadata.version(dist))
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def requirements(modules, store=None) -> tuple[list[Requirement], list[str]]:
+    """The installed distributions providing ``modules``, and the modules none provides."""
     mapping = module_distributions(store)
-    pins: dict[str, str] = {}
+    found: dict[str, Requirement] = {}
     unresolved: list[str] = []
     for mod in modules:
         if mod in sys.stdlib_module_names or mod == "__future__":
             continue
-        dists = mapping.get(mod)
-        if not dists:
+        requirement = _requirement(mapping[mod][0]) if mapping.get(mod) else None
+        if requirement is None:
             unresolved.append(mod)
+        else:
+            found[canonicalize_name(requirement.name)] = requirement
+    return sorted(found.values(), key=lambda r: r.name.lower()), unresolved
+
+
+def locked(roots: list[tuple[Requirement, str]]) -> dict[str, tuple[Requirement, list[str]]]:
+    """The ``(requirement, needed by)`` roots and everything they require here, transitively
+    (environment markers evaluated, extras not followed): canonical name → (requirement, what
+    needs it)."""
+    found: dict[str, tuple[Requirement, list[str]]] = {}
+    todo = list(roots)
+    while todo:
+        requirement, needed_by = todo.pop()
+        key = canonicalize_name(requirement.name)
+        if key in found:
+            if needed_by not in found[key][1]:
+                found[key][1].append(needed_by)
             continue
-        try:
-            pins[dists[0].lower()] = f"{dists[0]}=={metadata.version(dists[0])}"
-        except metadata.PackageNotFoundError:
-            unresolved.append(mod)
-    return sorted(pins.values(), key=str.lower), unresolved
+        found[key] = (requirement, [needed_by])
+        for spec in metadata.requires(requirement.name) or []:
+            try:
+                dependency = PackagingRequirement(spec)
+            except InvalidRequirement:
+                continue
+            if dependency.marker is not None and not dependency.marker.evaluate({"extra": ""}):
+                continue
+            installed = _requirement(dependency.name)
+            if installed is not None:
+                todo.append((installed, requirement.name))
+    return dict(sorted(found.items()))
+
+
+def lock_file(graph: StageGraph, dist_name: str, runtime: list[Requirement],
+              test: list[Requirement]) -> GeneratedFile:
+    """``requirements.lock``: the exact versions the package was converted and tested with."""
+    lines = [*header_lines(graph),
+             f"# The exact versions that converted {notebook_name(graph)} (Python "
+             f"{sys.version_info.major}.{sys.version_info.minor}, {sys.platform}),",
+             "# with all they need in turn. To install exactly these:",
+             "#   pip install --no-deps -r requirements.lock -e ."]
+    roots = [(r, dist_name) for r in runtime] + [(r, f"{dist_name}[test]") for r in test]
+    for requirement, needed_by in locked(roots).values():
+        lines.append(requirement.pin)
+        lines.append("    # via " + ", ".join(sorted(needed_by, key=str.lower)))
+    return GeneratedFile("requirements.lock", "\n".join(lines) + "\n",
+                         "imports of the notebook, installed distributions")
+
+
+def split_modules(graph: StageGraph) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The imported top-level modules the package needs at run time, and those only its tests use."""
+    definitions = graph.definitions
+    runtime_names = {u for node in graph.stages for u in node.uses}
+    for name in graph.helpers:
+        definition = definitions[name]
+        runtime_names.update(definition.global_reads)
+        runtime_names.update(definition.reads)
+    test_names = {u for t in graph.tests for u in t.uses}
+
+    def modules(names) -> set[str]:
+        return {definitions[n].spec.top_module for n in names if n in definitions
+                and definitions[n].spec is not None and definitions[n].spec.top_module}
+
+    test_only = modules(test_names) - modules(runtime_names)
+    return (tuple(m for m in graph.imported_modules if m not in test_only),
+            tuple(m for m in graph.imported_modules if m in test_only))
 
 
 def _toml_list(items: list[str]) -> str:
@@ -69,15 +171,18 @@ def _toml_list(items: list[str]) -> str:
     return "[\n" + "".join(f'  "{i}",\n' for i in items) + "]"
 
 
-def _pin(dist: str) -> str:
-    try:
-        return f"{dist}=={metadata.version(dist)}"
-    except metadata.PackageNotFoundError:
-        return dist
+def _installed(*dists: str) -> list[Requirement]:
+    return [r for r in map(_requirement, dists) if r is not None]
 
 
-def pyproject(graph: StageGraph, package: str, store=None) -> tuple[GeneratedFile, list[str]]:
-    deps, unresolved = pinned_requirements(graph.imported_modules, store)
+def project_files(graph: StageGraph, package: str, store=None) -> tuple[list[GeneratedFile], list[str]]:
+    """``pyproject.toml`` (``~=`` ranges) and ``requirements.lock`` (exact pins), and the imported
+    modules no installed distribution provides."""
+    runtime_modules, test_modules = split_modules(graph)
+    runtime, unresolved = requirements(runtime_modules, store)
+    test_only, unresolved_tests = requirements(test_modules, store)
+    test = sorted({canonicalize_name(r.name): r for r in [*test_only, *_installed("pytest")]}.values(),
+                  key=lambda r: r.name.lower())
     dist_name = package.replace("_", "-")
     text = "\n".join(header_lines(graph)) + f"""
 [build-system]
@@ -90,12 +195,13 @@ version = "0.1.0"
 description = "Pipeline generated from {notebook_name(graph)}"
 readme = "README.md"
 requires-python = ">={sys.version_info.major}.{sys.version_info.minor}"
-dependencies = {_toml_list(deps)}
+# Compatible ranges; requirements.lock pins the versions the notebook was converted with.
+dependencies = {_toml_list([r.compatible for r in runtime])}
 
 [project.optional-dependencies]
-test = {_toml_list([_pin("pytest")])}
-notebook = {_toml_list([_pin("papermill"), _pin("ipykernel")])}
-yaml = {_toml_list([_pin("PyYAML")])}
+test = {_toml_list([r.compatible for r in test])}
+notebook = {_toml_list([r.compatible for r in _installed("papermill", "ipykernel")])}
+yaml = {_toml_list([r.compatible for r in _installed("PyYAML")])}
 
 [project.scripts]
 {dist_name} = "{package}.__main__:main"
@@ -107,7 +213,8 @@ packages = ["src/{package}"]
 pythonpath = ["src"]
 testpaths = ["tests"]
 """
-    return GeneratedFile("pyproject.toml", text, "imports of the notebook"), unresolved
+    return ([GeneratedFile("pyproject.toml", text, "imports of the notebook"),
+             lock_file(graph, dist_name, runtime, test)], [*unresolved, *unresolved_tests])
 
 
 def readme(graph: StageGraph, package: str) -> GeneratedFile:

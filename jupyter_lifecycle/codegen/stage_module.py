@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import textwrap
+from dataclasses import dataclass
+
 import libcst as cst
 
 from ..graph import Block, StageGraph, StageNode
@@ -31,6 +35,116 @@ def cell_texts(graph: StageGraph, block: Block, gate: bool, store: TextStore | N
     return texts
 
 
+@dataclass(frozen=True)
+class Argument:
+    """One parameter of a stage function: where its value comes from, and its type when the
+    parameters cell or the literal that bound it tells it."""
+
+    name: str
+    source: str  # "parameter" or the stage that hands the value on
+    annotation: str | None
+    default: str | None = None  # a parameter's default as the notebook writes it (when short)
+
+
+_LITERAL_TYPES = {bool: "bool", int: "int", float: "float", str: "str", bytes: "bytes",
+                  list: "list", tuple: "tuple", dict: "dict", set: "set"}
+_PARAM_TYPES = {"bool", "int", "float", "str", "list", "dict"}
+
+
+def stage_arguments(graph: StageGraph, node: StageNode) -> tuple[Argument, ...]:
+    """The stage's parameters in signature order: inputs, then the parameters it reads."""
+    params = {p.name: p for p in graph.params}
+    stages = {n.name: n for n in graph.stages}
+    arguments = []
+    for name in node.inputs:
+        source = node.providers.get(name, "")
+        provider = stages.get(source)
+        arguments.append(Argument(name, source, _literal_type(provider, name) if provider else None))
+    for name in node.params:
+        param = params.get(name)
+        type_name = param.type_name if param is not None else None
+        arguments.append(Argument(name, "parameter", type_name if type_name in _PARAM_TYPES else None,
+                                  _short(param.value_code) if param is not None else None))
+    return tuple(arguments)
+
+
+def _short(code: str) -> str | None:
+    """A literal short and plain enough to quote in a docstring."""
+    return code if len(code) <= 40 and "\n" not in code and "\\" not in code and '"""' not in code else None
+
+
+def _literal_type(provider: StageNode, name: str) -> str | None:
+    """The type of ``name`` when the provider's last statement that binds it is ``name = literal``
+    (a later statement could only mutate it: a container keeps its type, a scalar cannot change)."""
+    last = None
+    for block in provider.blocks:
+        for names in block.names:
+            if name in names.defines:
+                last = (block, names)
+    if last is None or last[1].kind != "constant" or last[0].analysis.module is None:
+        return None
+    statement = last[0].analysis.module.body[last[1].index]
+    small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target, value = small.targets[0].target, small.value
+    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        target, value = small.target, small.value
+    else:
+        return None  # ``a, b = 1, 2``
+    if not isinstance(target, cst.Name) or target.value != name:
+        return None
+    try:
+        literal = ast.literal_eval(cst.Module([]).code_for_node(value).strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return _LITERAL_TYPES.get(type(literal))
+
+
+def _docstring(graph: StageGraph, node: StageNode, arguments: tuple[Argument, ...]) -> str:
+    """PEP 257: a one-line summary, then the arguments, the return value and what it raises."""
+    cells = ", ".join(str(c.index) for c in node.cells)
+    lines = [f"Run stage `{node.name}` of {notebook_name(graph)} ({plural('cell', node.cells)} {cells})."]
+    if arguments:
+        lines += ["", "Args:"]
+        lines += [f"    {a.name}: from stage `{a.source}`." if a.source != "parameter"
+                  else f"    {a.name}: parameter, default {a.default}." if a.default is not None
+                  else f"    {a.name}: parameter." for a in arguments]
+    if node.outputs:
+        returned = (f"{node.outputs[0]}." if len(node.outputs) == 1
+                    else ", ".join(node.outputs) + ", as a tuple in this order.")
+        lines += ["", "Returns:", *textwrap.wrap(returned, 88, initial_indent="    ",
+                                                 subsequent_indent="    ", break_on_hyphens=False)]
+    if node.kind == "gate":
+        lines += ["", "Raises:", "    ValidationFailed: a gate's condition does not hold."]
+    lines = [line.replace("\\", "\\\\").replace('"""', '\\"""') for line in lines]
+    if len(lines) == 1:
+        return '"""' + lines[0] + '"""'
+    body = "\n".join(f"    {line}" if line else "" for line in lines[1:])
+    return '"""' + lines[0] + "\n" + body + '\n    """'
+
+
+def _signature(arguments: tuple[Argument, ...], name: str) -> cst.Parameters:
+    params = [cst.Param(cst.Name(a.name), annotation=cst.Annotation(cst.Name(a.annotation))
+                        if a.annotation else None) for a in arguments]
+    one_line = f"def {name}(" + ", ".join(
+        a.name + (f": {a.annotation}" if a.annotation else "") for a in arguments) + "):"
+    if len(one_line) <= 99 or not params:
+        return cst.Parameters(params=params)
+    # One parameter per line, with a trailing comma, as a formatter would wrap it.
+    newline = cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), indent=True,
+                                          last_line=cst.SimpleWhitespace("    "))
+    closing = cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), indent=True,
+                                          last_line=cst.SimpleWhitespace(""))
+    params = [p.with_changes(comma=cst.Comma(whitespace_after=newline)) for p in params]
+    params[-1] = params[-1].with_changes(comma=cst.Comma(whitespace_after=closing))
+    return cst.Parameters(params=params)
+
+
+def _first_line_break() -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), indent=True,
+                                       last_line=cst.SimpleWhitespace("    "))
+
+
 def stage_function(graph: StageGraph, node: StageNode) -> cst.FunctionDef:
     """The stage's function with a marker line where its cells' statements go."""
     body: list[cst.BaseStatement] = [cst.SimpleStatementLine([cst.Expr(cst.Name(_CELLS))])]
@@ -39,21 +153,16 @@ def stage_function(graph: StageGraph, node: StageNode) -> cst.FunctionDef:
                  else cst.Tuple([cst.Element(cst.Name(n)) for n in node.outputs], lpar=[], rpar=[]))
         body.append(cst.SimpleStatementLine([cst.Return(value)],
                                             leading_lines=[cst.EmptyLine(indent=False)]))
-    cells = ", ".join(str(c.index) for c in node.cells)
-    doc_lines = [f"Stage `{node.name}` of {notebook_name(graph)} ({plural('cell', node.cells)} {cells})."]
-    if node.inputs or node.params:
-        doc_lines += ["", "Inputs: " + ", ".join([*node.inputs, *node.params]) + "."]
-    if node.outputs:
-        doc_lines += ["Returns: " + ", ".join(node.outputs) + "."]
-    doc_text = "\n".join(f"    {line}" if line and i else line for i, line in enumerate(doc_lines))
-    doc = cst.SimpleStatementLine([cst.Expr(cst.SimpleString(
-        '"""' + doc_text + ('\n    """' if len(doc_lines) > 1 else '"""')))])
-    params = [cst.Param(cst.Name(n)) for n in (*node.inputs, *node.params)]
+    arguments = stage_arguments(graph, node)
+    doc = cst.SimpleStatementLine([cst.Expr(cst.SimpleString(_docstring(graph, node, arguments)))])
+    params = _signature(arguments, node.name)
+    wrapped = bool(params.params) and isinstance(params.params[-1].comma, cst.Comma)
     return cst.FunctionDef(
         name=cst.Name(node.name),
-        params=cst.Parameters(params=params),
+        params=params,
         body=cst.IndentedBlock([doc, *body]),
         leading_lines=[cst.EmptyLine(), cst.EmptyLine()],
+        whitespace_before_params=_first_line_break() if wrapped else cst.SimpleWhitespace(""),
     )
 
 

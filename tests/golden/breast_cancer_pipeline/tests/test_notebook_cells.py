@@ -4,23 +4,23 @@
 from breast_cancer_pipeline_pipeline.params import Params
 
 
-def test_cell_22_test_split(pipeline_results):
-    results = pipeline_results('prepare')
-    X_train = results['X_train']
-    X_test = results['X_test']
-    X = results['X']
-    y_train = results['y_train']
-    y_test = results['y_test']
+def test_split(pipeline_run):
+    values = pipeline_run.after('prepare')
+    X_train = values['X_train']
+    X_test = values['X_test']
+    X = values['X']
+    y_train = values['y_train']
+    y_test = values['y_test']
     # breast_cancer_pipeline.ipynb · cell 22 (id test-split) · stage test
     assert len(X_train) + len(X_test) == len(X)
     assert X_train.shape[1] == 30
     assert abs(y_train.mean() - y_test.mean()) < 0.02, "split should be stratified"
 
 
-def test_cell_23_test_search(pipeline_results):
-    results = pipeline_results('evaluate')
-    search = results['search']
-    y_score = results['y_score']
+def test_search(pipeline_run):
+    values = pipeline_run.after('evaluate')
+    search = values['search']
+    y_score = values['y_score']
     C_values = Params().C_values
     # breast_cancer_pipeline.ipynb · cell 23 (id test-search) · stage test
     assert len(search.cv_results_["params"]) == len(C_values)

@@ -4,12 +4,12 @@
 import numpy as np
 
 
-def test_cell_27_test_clean(pipeline_results):
-    results = pipeline_results('deploy')
-    df = results['df']
-    features = results['features']
-    X_train = results['X_train']
-    X_test = results['X_test']
+def test_clean(pipeline_run):
+    values = pipeline_run.after('prepare')
+    df = values['df']
+    features = values['features']
+    X_train = values['X_train']
+    X_test = values['X_test']
     # diabetes_regression.ipynb · cell 27 (id test-clean) · stage test
     assert not df.isna().any().any(), "NaNs left after cleaning"
     assert "bmi_sq" in features and "bmi_sq" in X_train.columns
@@ -17,10 +17,10 @@ def test_cell_27_test_clean(pipeline_results):
     assert set(df["sex"].unique()) <= {0, 1}
 
 
-def test_cell_28_test_scaling(pipeline_results):
-    results = pipeline_results('prepare')
-    X_train = results['X_train']
-    numeric = results['numeric']
+def test_scaling(pipeline_run):
+    values = pipeline_run.after('prepare')
+    X_train = values['X_train']
+    numeric = values['numeric']
     # diabetes_regression.ipynb · cell 28 (id test-scaling) · stage test
     # standardized with the training split's own statistics
     assert np.allclose(X_train[numeric].mean(), 0.0)

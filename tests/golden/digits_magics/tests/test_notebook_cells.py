@@ -5,13 +5,13 @@ import numpy as np
 from digits_magics_pipeline.params import Params
 
 
-def test_cell_28_test_shapes(pipeline_results):
-    results = pipeline_results('prepare')
-    X_train = results['X_train']
-    X_train_p = results['X_train_p']
-    y_train = results['y_train']
-    y_test = results['y_test']
-    df = results['df']
+def test_shapes(pipeline_run):
+    values = pipeline_run.after('prepare')
+    X_train = values['X_train']
+    X_train_p = values['X_train_p']
+    y_train = values['y_train']
+    y_test = values['y_test']
+    df = values['df']
     n_components = Params().n_components
     # digits_magics.ipynb · cell 28 (id test-shapes) · stage test
     assert X_train.shape[1] == 64 and X_train_p.shape[1] == n_components
@@ -19,10 +19,10 @@ def test_cell_28_test_shapes(pipeline_results):
     assert len(y_train) + len(y_test) == len(df)
 
 
-def test_cell_29_test_predictions(pipeline_results):
-    results = pipeline_results('evaluate')
-    y_pred = results['y_pred']
-    y_test = results['y_test']
+def test_predictions(pipeline_run):
+    values = pipeline_run.after('evaluate')
+    y_pred = values['y_pred']
+    y_test = values['y_test']
     # digits_magics.ipynb · cell 29 (id test-predictions) · stage test
     assert y_pred.shape == y_test.shape
     assert set(np.unique(y_pred)) <= set(range(10))

@@ -4,13 +4,13 @@
 import numpy as np
 
 
-def test_cell_23_test_split(pipeline_results):
-    results = pipeline_results('prepare')
-    X_train = results['X_train']
-    X_test = results['X_test']
-    df = results['df']
-    feature_names = results['feature_names']
-    y_test = results['y_test']
+def test_split(pipeline_run):
+    values = pipeline_run.after('prepare')
+    X_train = values['X_train']
+    X_test = values['X_test']
+    df = values['df']
+    feature_names = values['feature_names']
+    y_test = values['y_test']
     # iris_classification.ipynb · cell 23 (id test-split) · stage test
     assert len(X_train) + len(X_test) == len(df)
     assert list(X_train.columns) == feature_names
@@ -18,11 +18,11 @@ def test_cell_23_test_split(pipeline_results):
     assert not df[feature_names].isna().any().any()
 
 
-def test_cell_24_test_model(pipeline_results):
-    results = pipeline_results('evaluate')
-    model = results['model']
-    y_proba = results['y_proba']
-    X_test = results['X_test']
+def test_model(pipeline_run):
+    values = pipeline_run.after('evaluate')
+    model = values['model']
+    y_proba = values['y_proba']
+    X_test = values['X_test']
     # iris_classification.ipynb · cell 24 (id test-model) · stage test
     assert model.n_features_in_ == 4
     assert y_proba.shape == (len(X_test), 3)

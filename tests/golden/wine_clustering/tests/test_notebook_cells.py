@@ -5,11 +5,11 @@ import numpy as np
 from wine_clustering_pipeline.params import Params
 
 
-def test_cell_25_test_data(pipeline_results):
-    results = pipeline_results('train')
-    X = results['X']
-    clusters = results['clusters']
-    labels = results['labels']
+def test_data(pipeline_run):
+    values = pipeline_run.after('train')
+    X = values['X']
+    clusters = values['clusters']
+    labels = values['labels']
     n_clusters = Params().n_clusters
     # wine_clustering.ipynb · cell 25 (id test-data) · stage test
     assert X.shape == (178, 13)
@@ -18,11 +18,11 @@ def test_cell_25_test_data(pipeline_results):
     assert set(np.unique(clusters)) == set(range(n_clusters))
 
 
-def test_cell_26_test_drift(pipeline_results):
-    results = pipeline_results('monitor')
-    drift_score = results['drift_score']
-    drift_detected = results['drift_detected']
-    cluster_shift = results['cluster_shift']
+def test_drift(pipeline_run):
+    values = pipeline_run.after('monitor')
+    drift_score = values['drift_score']
+    drift_detected = values['drift_detected']
+    cluster_shift = values['cluster_shift']
     drift_threshold = Params().drift_threshold
     # wine_clustering.ipynb · cell 26 (id test-drift) · stage test
     assert 0.0 <= drift_score < drift_threshold, "two random halves of one data set should not drift"

@@ -19,7 +19,8 @@ from .stages import deploy as _stage_deploy
 
 STAGES = ('ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy')
 RESULT_NAMES = ('metrics',)
-NOTEBOOK = 'breast_cancer_pipeline.ipynb'  # the source notebook, relative to this package's project folder
+# The source notebook, by name: a run made in its folder names it in the run record.
+NOTEBOOK = 'breast_cancer_pipeline.ipynb'
 
 
 def run(
@@ -34,24 +35,27 @@ def run(
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
     ``on_stage(stage, values)`` is called after each stage with the values it hands on;
-    ``record`` logs the run (params, metrics, stage timings) to the project's run store when
-    jupyter_lifecycle is installed; ``workdir`` is the folder the stages run in, where relative
-    data paths resolve (default: the current folder; the notebook ran in its own folder).
+    ``record`` logs the run (params, metrics, stage timings) to the run store of the working
+    directory's project when jupyter_lifecycle is installed; ``workdir`` is the folder the stages
+    run in, where relative data paths resolve (default: the current folder; the notebook ran in
+    its own folder).
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
-    _recording = Recording(record, NOTEBOOK, _params.to_dict(), _results)
 
-    def _finish(stage: str, **values: Any) -> bool:
+    def _finish(_stage: str, /, **_values: Any) -> bool:
         """Keep a stage's outputs; True when the run stops after this stage."""
-        _results.update(values)
+        _results.update(_values)
         if on_stage is not None:
-            on_stage(stage, values)
-        return until == stage
+            on_stage(_stage, _values)
+        return until == _stage
 
-    with contextlib.chdir(workdir if workdir is not None else "."), _recording:
+    with (
+        contextlib.chdir(workdir if workdir is not None else "."),
+        Recording(record, NOTEBOOK, _params.to_dict(), _results) as _recording,
+    ):
         # ingest: breast_cancer_pipeline.ipynb cell 4
         with _recording.stage('ingest'):
             X, y = _stage_ingest.ingest()
@@ -90,13 +94,13 @@ def run(
             return _results
         # evaluate: breast_cancer_pipeline.ipynb cell 16
         with _recording.stage('evaluate'):
-            metrics, best_model, y_score = _stage_evaluate.evaluate(
+            metrics, y_score = _stage_evaluate.evaluate(
                 best_model=best_model,
                 X_test=X_test,
                 y_test=y_test,
                 search=search,
             )
-        if _finish('evaluate', metrics=metrics, best_model=best_model, y_score=y_score):
+        if _finish('evaluate', metrics=metrics, y_score=y_score):
             return _results
         # validate: breast_cancer_pipeline.ipynb cell 18
         with _recording.stage('validate'):

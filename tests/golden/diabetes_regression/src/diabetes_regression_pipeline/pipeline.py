@@ -20,7 +20,8 @@ from .stages import deploy as _stage_deploy
 
 STAGES = ('setup', 'ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy')
 RESULT_NAMES = ('metrics',)
-NOTEBOOK = 'diabetes_regression.ipynb'  # the source notebook, relative to this package's project folder
+# The source notebook, by name: a run made in its folder names it in the run record.
+NOTEBOOK = 'diabetes_regression.ipynb'
 
 
 def run(
@@ -35,24 +36,27 @@ def run(
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
     ``on_stage(stage, values)`` is called after each stage with the values it hands on;
-    ``record`` logs the run (params, metrics, stage timings) to the project's run store when
-    jupyter_lifecycle is installed; ``workdir`` is the folder the stages run in, where relative
-    data paths resolve (default: the current folder; the notebook ran in its own folder).
+    ``record`` logs the run (params, metrics, stage timings) to the run store of the working
+    directory's project when jupyter_lifecycle is installed; ``workdir`` is the folder the stages
+    run in, where relative data paths resolve (default: the current folder; the notebook ran in
+    its own folder).
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
-    _recording = Recording(record, NOTEBOOK, _params.to_dict(), _results)
 
-    def _finish(stage: str, **values: Any) -> bool:
+    def _finish(_stage: str, /, **_values: Any) -> bool:
         """Keep a stage's outputs; True when the run stops after this stage."""
-        _results.update(values)
+        _results.update(_values)
         if on_stage is not None:
-            on_stage(stage, values)
-        return until == stage
+            on_stage(_stage, _values)
+        return until == _stage
 
-    with contextlib.chdir(workdir if workdir is not None else "."), _recording:
+    with (
+        contextlib.chdir(workdir if workdir is not None else "."),
+        Recording(record, NOTEBOOK, _params.to_dict(), _results) as _recording,
+    ):
         # setup: diabetes_regression.ipynb cell 1
         with _recording.stage('setup'):
             _stage_setup.setup()
@@ -98,13 +102,13 @@ def run(
             return _results
         # evaluate: diabetes_regression.ipynb cells 19, 20
         with _recording.stage('evaluate'):
-            metrics, model = _stage_evaluate.evaluate(
+            metrics = _stage_evaluate.evaluate(
                 model=model,
                 X_test=X_test,
                 y_test=y_test,
                 baseline_pred=baseline_pred,
             )
-        if _finish('evaluate', metrics=metrics, model=model):
+        if _finish('evaluate', metrics=metrics):
             return _results
         # validate: diabetes_regression.ipynb cell 22
         with _recording.stage('validate'):
@@ -113,7 +117,7 @@ def run(
             return _results
         # deploy: diabetes_regression.ipynb cells 24, 25
         with _recording.stage('deploy'):
-            df, bundle, loaded, sample = _stage_deploy.deploy(
+            bundle, loaded, sample = _stage_deploy.deploy(
                 model=model,
                 features=features,
                 scaler_stats=scaler_stats,
@@ -121,6 +125,6 @@ def run(
                 numeric=numeric,
                 model_path=_params.model_path,
             )
-        if _finish('deploy', df=df, bundle=bundle, loaded=loaded, sample=sample):
+        if _finish('deploy', bundle=bundle, loaded=loaded, sample=sample):
             return _results
     return _results

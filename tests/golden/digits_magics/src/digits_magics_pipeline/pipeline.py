@@ -19,7 +19,8 @@ from .stages import deploy as _stage_deploy
 
 STAGES = ('ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy')
 RESULT_NAMES = ('metrics',)
-NOTEBOOK = 'digits_magics.ipynb'  # the source notebook, relative to this package's project folder
+# The source notebook, by name: a run made in its folder names it in the run record.
+NOTEBOOK = 'digits_magics.ipynb'
 
 
 def run(
@@ -34,24 +35,27 @@ def run(
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
     ``on_stage(stage, values)`` is called after each stage with the values it hands on;
-    ``record`` logs the run (params, metrics, stage timings) to the project's run store when
-    jupyter_lifecycle is installed; ``workdir`` is the folder the stages run in, where relative
-    data paths resolve (default: the current folder; the notebook ran in its own folder).
+    ``record`` logs the run (params, metrics, stage timings) to the run store of the working
+    directory's project when jupyter_lifecycle is installed; ``workdir`` is the folder the stages
+    run in, where relative data paths resolve (default: the current folder; the notebook ran in
+    its own folder).
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
-    _recording = Recording(record, NOTEBOOK, _params.to_dict(), _results)
 
-    def _finish(stage: str, **values: Any) -> bool:
+    def _finish(_stage: str, /, **_values: Any) -> bool:
         """Keep a stage's outputs; True when the run stops after this stage."""
-        _results.update(values)
+        _results.update(_values)
         if on_stage is not None:
-            on_stage(stage, values)
-        return until == stage
+            on_stage(_stage, _values)
+        return until == _stage
 
-    with contextlib.chdir(workdir if workdir is not None else "."), _recording:
+    with (
+        contextlib.chdir(workdir if workdir is not None else "."),
+        Recording(record, NOTEBOOK, _params.to_dict(), _results) as _recording,
+    ):
         # ingest: digits_magics.ipynb cell 5
         with _recording.stage('ingest'):
             df = _stage_ingest.ingest()
@@ -59,7 +63,7 @@ def run(
             return _results
         # prepare: digits_magics.ipynb cells 13, 14
         with _recording.stage('prepare'):
-            X_train_p, y_train, X_test_p, y_test, scaler, pca, X_train, df = _stage_prepare.prepare(
+            X_train_p, y_train, X_test_p, y_test, scaler, pca, X_train = _stage_prepare.prepare(
                 df=df,
                 test_size=_params.test_size,
                 random_state=_params.random_state,
@@ -74,7 +78,6 @@ def run(
             scaler=scaler,
             pca=pca,
             X_train=X_train,
-            df=df,
         ):
             return _results
         # train: digits_magics.ipynb cells 16, 17
@@ -89,12 +92,8 @@ def run(
             return _results
         # evaluate: digits_magics.ipynb cells 19, 21
         with _recording.stage('evaluate'):
-            metrics, model, y_pred = _stage_evaluate.evaluate(
-                model=model,
-                X_test_p=X_test_p,
-                y_test=y_test,
-            )
-        if _finish('evaluate', metrics=metrics, model=model, y_pred=y_pred):
+            metrics, y_pred = _stage_evaluate.evaluate(model=model, X_test_p=X_test_p, y_test=y_test)
+        if _finish('evaluate', metrics=metrics, y_pred=y_pred):
             return _results
         # validate: digits_magics.ipynb cell 23
         with _recording.stage('validate'):

@@ -7,31 +7,54 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import fields
+from dataclasses import MISSING, Field, fields, replace
+from pathlib import Path
 from typing import Any
 
 from .errors import ParamsError, ValidationFailed
-from .params import TYPES, Params
+from .params import Params
 from .pipeline import RESULT_NAMES, STAGES, run
 
+OPTIONS = ("--help", "--params-file", "--until", "--output", "--no-record", "--workdir")
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
-def _jsonable(value: Any) -> Any:
+
+def parse_value(f: Field, text: str) -> Any:
+    """A command-line string as a value of the parameter's type (JSON for lists, dicts and Any)."""
+    if f.type is str:
+        return text
+    if f.type is bool and text.lower() in TRUE + FALSE:
+        return text.lower() in TRUE
     try:
-        json.dumps(value)
-        return value
-    except TypeError:
-        return repr(value)
+        return f.type(text) if f.type in (int, float) else json.loads(text)
+    except ValueError:
+        if f.type is Any:
+            return text
+        raise ParamsError(f"parameter {f.name!r} must be {f.type.__name__}, got {text!r}") from None
+
+
+def read_params_file(path: str) -> Any:
+    """Parameters from a JSON or YAML file (YAML needs PyYAML)."""
+    text = Path(path).read_text(encoding="utf-8")
+    if not path.endswith((".yaml", ".yml")):
+        return json.loads(text)
+    import yaml
+
+    try:
+        return yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: {exc}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=f"python -m {__package__}",
-        description="Run the pipeline and print its results (metrics) as JSON.",
-    )
+    parser = argparse.ArgumentParser(prog=f"python -m {__package__}",
+                                     description="Run the pipeline and print its results (metrics) as JSON.")
     for f in fields(Params):
-        parser.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, metavar=TYPES[f.name].upper(),
-                            help=f"{TYPES[f.name]} (default: {f.default!r})" if f.default is not f.default_factory
-                            else TYPES[f.name])
+        flag = f"--{f.name.replace('_', '-')}"  # --param-NAME when NAME is one of the CLI's own options
+        default = f.default_factory() if f.default is MISSING else f.default
+        parser.add_argument(f"--param-{flag[2:]}" if flag in OPTIONS else flag, dest=f"params.{f.name}",
+                            metavar=f.type.__name__.upper(),
+                            help=f"{f.type.__name__.lower()} (default: {default!r})".replace("%", "%%"))
     parser.add_argument("--params-file", metavar="FILE", help="JSON or YAML file of parameters")
     parser.add_argument("--until", choices=STAGES, help="stop after this stage")
     parser.add_argument("--output", metavar="FILE", help="also write the results as JSON to FILE")
@@ -42,28 +65,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    given = {f.name: getattr(args, f.name) for f in fields(Params) if getattr(args, f.name) is not None}
+    args = vars(build_parser().parse_args(argv))
     try:
-        base = Params.from_file(args.params_file).to_dict() if args.params_file else {}
-        params = Params.from_strings(given, base=base)
+        params = Params.from_dict(read_params_file(args["params_file"]) if args["params_file"] else {})
+        params = replace(params, **{f.name: parse_value(f, args[f"params.{f.name}"])
+                                    for f in fields(Params) if args[f"params.{f.name}"] is not None})
     except (ParamsError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.workdir and not os.path.isdir(args.workdir):
-        print(f"error: --workdir {args.workdir}: not a folder", file=sys.stderr)
+    if args["workdir"] and not os.path.isdir(args["workdir"]):
+        print(f"error: --workdir {args['workdir']}: not a folder", file=sys.stderr)
         return 2
     try:
-        results = run(params, until=args.until, record=not args.no_record, workdir=args.workdir)
+        results = run(params, until=args["until"], record=not args["no_record"], workdir=args["workdir"])
     except ValidationFailed as exc:
         print(f"validation failed: {exc}", file=sys.stderr)
         return 1
-    shown = {name: _jsonable(results[name]) for name in RESULT_NAMES if name in results}
-    text = json.dumps(shown, indent=2, sort_keys=True)
+    shown = {name: results[name] for name in RESULT_NAMES if name in results}
+    text = json.dumps(shown, indent=2, sort_keys=True, default=repr)  # repr: values JSON cannot hold
     print(text)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+    if args["output"]:
+        Path(args["output"]).write_text(text + "\n", encoding="utf-8")
     return 0
 
 

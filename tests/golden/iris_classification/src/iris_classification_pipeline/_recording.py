@@ -4,31 +4,27 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
+import os
 from typing import Any
 
-try:  # recording is optional: it needs jupyter_lifecycle in the environment
+try:  # optional: without jupyter_lifecycle the pipeline runs the same, unrecorded
     from jupyter_lifecycle import capture
 except ImportError:  # pragma: no cover - depends on the environment
     capture = None
 
 
 class Recording:
-    """Records one run of the pipeline (kind "pipeline") in the project's run store.
-
-    Does nothing when disabled or when jupyter_lifecycle is not installed; a failure to record
-    never stops the pipeline.
-    """
+    """One run (kind "pipeline") in the run store found from the working directory (or
+    ``$JUPYTER_LIFECYCLE_STORE``), naming the notebook when it is in that folder. Does nothing
+    when disabled or without jupyter_lifecycle; a failure to record never stops the pipeline."""
 
     def __init__(self, enabled: bool, notebook: str, params: dict[str, Any], results: dict[str, Any]):
-        self.active = bool(enabled and capture is not None)
-        self.results = results
-        if self.active:
-            source = Path(__file__).resolve().parents[2] / notebook
-            try:
-                capture.start_run(str(source) if source.is_file() else None, kind="pipeline", params=params)
-            except Exception:
-                self.active = False
+        self.results, self.active = results, False
+        if enabled and capture is not None:
+            with contextlib.suppress(Exception):
+                capture.start_run(os.path.abspath(notebook) if os.path.isfile(notebook) else None,
+                                  kind="pipeline", params=params)
+                self.active = True
 
     def stage(self, name: str):
         """Times the stage ``name`` (and records it as the failing stage if it raises)."""
@@ -38,13 +34,10 @@ class Recording:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if self.active:
-            try:
+        with contextlib.suppress(Exception):
+            if self.active:
                 metrics = self.results.get("metrics")
-                if isinstance(metrics, dict):
-                    for name, value in metrics.items():
-                        capture.log_metric(name, value)
+                for name, value in (metrics.items() if isinstance(metrics, dict) else ()):
+                    capture.log_metric(name, value)
                 capture.finish_run("failed" if exc_type is not None else "completed")
-            except Exception:
-                pass
         return False

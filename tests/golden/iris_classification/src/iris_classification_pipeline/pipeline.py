@@ -19,7 +19,8 @@ from .stages import deploy as _stage_deploy
 
 STAGES = ('ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy')
 RESULT_NAMES = ('metrics',)
-NOTEBOOK = 'iris_classification.ipynb'  # the source notebook, relative to this package's project folder
+# The source notebook, by name: a run made in its folder names it in the run record.
+NOTEBOOK = 'iris_classification.ipynb'
 
 
 def run(
@@ -34,24 +35,27 @@ def run(
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
     ``on_stage(stage, values)`` is called after each stage with the values it hands on;
-    ``record`` logs the run (params, metrics, stage timings) to the project's run store when
-    jupyter_lifecycle is installed; ``workdir`` is the folder the stages run in, where relative
-    data paths resolve (default: the current folder; the notebook ran in its own folder).
+    ``record`` logs the run (params, metrics, stage timings) to the run store of the working
+    directory's project when jupyter_lifecycle is installed; ``workdir`` is the folder the stages
+    run in, where relative data paths resolve (default: the current folder; the notebook ran in
+    its own folder).
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
-    _recording = Recording(record, NOTEBOOK, _params.to_dict(), _results)
 
-    def _finish(stage: str, **values: Any) -> bool:
+    def _finish(_stage: str, /, **_values: Any) -> bool:
         """Keep a stage's outputs; True when the run stops after this stage."""
-        _results.update(values)
+        _results.update(_values)
         if on_stage is not None:
-            on_stage(stage, values)
-        return until == stage
+            on_stage(_stage, _values)
+        return until == _stage
 
-    with contextlib.chdir(workdir if workdir is not None else "."), _recording:
+    with (
+        contextlib.chdir(workdir if workdir is not None else "."),
+        Recording(record, NOTEBOOK, _params.to_dict(), _results) as _recording,
+    ):
         # ingest: iris_classification.ipynb cells 4, 5
         with _recording.stage('ingest'):
             df, feature_names = _stage_ingest.ingest()
@@ -81,8 +85,8 @@ def run(
             return _results
         # evaluate: iris_classification.ipynb cell 16
         with _recording.stage('evaluate'):
-            metrics, model, y_proba = _stage_evaluate.evaluate(model=model, X_test=X_test, y_test=y_test)
-        if _finish('evaluate', metrics=metrics, model=model, y_proba=y_proba):
+            metrics, y_proba = _stage_evaluate.evaluate(model=model, X_test=X_test, y_test=y_test)
+        if _finish('evaluate', metrics=metrics, y_proba=y_proba):
             return _results
         # validate: iris_classification.ipynb cell 18
         with _recording.stage('validate'):

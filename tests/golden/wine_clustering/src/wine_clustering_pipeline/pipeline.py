@@ -20,7 +20,8 @@ from .stages import monitor as _stage_monitor
 
 STAGES = ('ingest', 'prepare', 'train', 'evaluate', 'validate', 'deploy', 'monitor')
 RESULT_NAMES = ('metrics',)
-NOTEBOOK = 'wine_clustering.ipynb'  # the source notebook, relative to this package's project folder
+# The source notebook, by name: a run made in its folder names it in the run record.
+NOTEBOOK = 'wine_clustering.ipynb'
 
 
 def run(
@@ -35,24 +36,27 @@ def run(
 
     ``until`` stops after the named stage (tests use it to check intermediate values);
     ``on_stage(stage, values)`` is called after each stage with the values it hands on;
-    ``record`` logs the run (params, metrics, stage timings) to the project's run store when
-    jupyter_lifecycle is installed; ``workdir`` is the folder the stages run in, where relative
-    data paths resolve (default: the current folder; the notebook ran in its own folder).
+    ``record`` logs the run (params, metrics, stage timings) to the run store of the working
+    directory's project when jupyter_lifecycle is installed; ``workdir`` is the folder the stages
+    run in, where relative data paths resolve (default: the current folder; the notebook ran in
+    its own folder).
     """
     _params = Params() if params is None else params
     if until is not None and until not in STAGES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGES)}")
     _results: dict[str, Any] = {}
-    _recording = Recording(record, NOTEBOOK, _params.to_dict(), _results)
 
-    def _finish(stage: str, **values: Any) -> bool:
+    def _finish(_stage: str, /, **_values: Any) -> bool:
         """Keep a stage's outputs; True when the run stops after this stage."""
-        _results.update(values)
+        _results.update(_values)
         if on_stage is not None:
-            on_stage(stage, values)
-        return until == stage
+            on_stage(_stage, _values)
+        return until == _stage
 
-    with contextlib.chdir(workdir if workdir is not None else "."), _recording:
+    with (
+        contextlib.chdir(workdir if workdir is not None else "."),
+        Recording(record, NOTEBOOK, _params.to_dict(), _results) as _recording,
+    ):
         # ingest: wine_clustering.ipynb cell 4
         with _recording.stage('ingest'):
             df, labels = _stage_ingest.ingest()
@@ -73,9 +77,9 @@ def run(
             )
         if _finish('train', clusters=clusters, kmeans=kmeans):
             return _results
-        # evaluate: wine_clustering.ipynb cells 15, 16
+        # evaluate: wine_clustering.ipynb cell 16
         with _recording.stage('evaluate'):
-            metrics = _stage_evaluate.evaluate(labels=labels, clusters=clusters, X=X, kmeans=kmeans)
+            metrics = _stage_evaluate.evaluate(X=X, clusters=clusters, kmeans=kmeans, labels=labels)
         if _finish('evaluate', metrics=metrics):
             return _results
         # validate: wine_clustering.ipynb cell 18
@@ -85,13 +89,13 @@ def run(
             return _results
         # deploy: wine_clustering.ipynb cell 20
         with _recording.stage('deploy'):
-            scaler = _stage_deploy.deploy(
+            _stage_deploy.deploy(
                 scaler=scaler,
                 kmeans=kmeans,
                 df=df,
                 model_path=_params.model_path,
             )
-        if _finish('deploy', scaler=scaler):
+        if _finish('deploy'):
             return _results
         # monitor: wine_clustering.ipynb cells 22, 23
         with _recording.stage('monitor'):

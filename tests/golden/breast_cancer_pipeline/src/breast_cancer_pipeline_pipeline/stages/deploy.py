@@ -4,10 +4,12 @@
 import joblib
 
 
-def deploy(best_model, model_path):
-    """Stage `deploy` of breast_cancer_pipeline.ipynb (cell 20).
+def deploy(best_model, model_path: str):
+    """Run stage `deploy` of breast_cancer_pipeline.ipynb (cell 20).
 
-    Inputs: best_model, model_path.
+    Args:
+        best_model: from stage `train`.
+        model_path: parameter, default "breast_cancer_pipeline.joblib".
     """
     # breast_cancer_pipeline.ipynb · cell 20 (id deploy-save) · stage deploy
     joblib.dump(best_model, model_path)

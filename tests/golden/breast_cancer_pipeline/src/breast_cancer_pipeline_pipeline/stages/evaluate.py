@@ -7,10 +7,16 @@ from sklearn.metrics import roc_auc_score
 
 
 def evaluate(best_model, X_test, y_test, search):
-    """Stage `evaluate` of breast_cancer_pipeline.ipynb (cell 16).
+    """Run stage `evaluate` of breast_cancer_pipeline.ipynb (cell 16).
 
-    Inputs: best_model, X_test, y_test, search.
-    Returns: metrics, best_model, y_score.
+    Args:
+        best_model: from stage `train`.
+        X_test: from stage `prepare`.
+        y_test: from stage `prepare`.
+        search: from stage `train`.
+
+    Returns:
+        metrics, y_score, as a tuple in this order.
     """
     # breast_cancer_pipeline.ipynb · cell 16 (id evaluate-metrics) · stage evaluate
     y_pred = best_model.predict(X_test)
@@ -23,4 +29,4 @@ def evaluate(best_model, X_test, y_test, search):
         "cv_best_score": float(search.best_score_),
     }
 
-    return metrics, best_model, y_score
+    return metrics, y_score

@@ -5,8 +5,10 @@ from sklearn.datasets import load_breast_cancer
 
 
 def ingest():
-    """Stage `ingest` of breast_cancer_pipeline.ipynb (cell 4).
-    Returns: X, y.
+    """Run stage `ingest` of breast_cancer_pipeline.ipynb (cell 4).
+
+    Returns:
+        X, y, as a tuple in this order.
     """
     # breast_cancer_pipeline.ipynb · cell 4 (id ingest-load) · stage ingest
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)

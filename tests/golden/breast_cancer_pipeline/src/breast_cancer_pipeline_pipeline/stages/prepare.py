@@ -7,11 +7,18 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 
-def prepare(X, y, test_size, random_state, C_values):
-    """Stage `prepare` of breast_cancer_pipeline.ipynb (cells 10, 11).
+def prepare(X, y, test_size: float, random_state: int, C_values: list):
+    """Run stage `prepare` of breast_cancer_pipeline.ipynb (cells 10, 11).
 
-    Inputs: X, y, test_size, random_state, C_values.
-    Returns: pipe, param_grid, X_train, y_train, X_test, y_test.
+    Args:
+        X: from stage `ingest`.
+        y: from stage `ingest`.
+        test_size: parameter, default 0.25.
+        random_state: parameter, default 42.
+        C_values: parameter, default [0.01, 0.1, 1.0].
+
+    Returns:
+        pipe, param_grid, X_train, y_train, X_test, y_test, as a tuple in this order.
     """
     # breast_cancer_pipeline.ipynb · cell 10 (id prepare-split) · stage prepare
     X_train, X_test, y_train, y_test = train_test_split(

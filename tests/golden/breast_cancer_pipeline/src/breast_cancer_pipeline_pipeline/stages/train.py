@@ -6,11 +6,19 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.model_selection import StratifiedKFold
 
 
-def train(pipe, param_grid, X_train, y_train, cv_folds, scoring):
-    """Stage `train` of breast_cancer_pipeline.ipynb (cells 13, 14).
+def train(pipe, param_grid, X_train, y_train, cv_folds: int, scoring: str):
+    """Run stage `train` of breast_cancer_pipeline.ipynb (cells 13, 14).
 
-    Inputs: pipe, param_grid, X_train, y_train, cv_folds, scoring.
-    Returns: best_model, search.
+    Args:
+        pipe: from stage `prepare`.
+        param_grid: from stage `prepare`.
+        X_train: from stage `prepare`.
+        y_train: from stage `prepare`.
+        cv_folds: parameter, default 3.
+        scoring: parameter, default "roc_auc".
+
+    Returns:
+        best_model, search, as a tuple in this order.
     """
     # breast_cancer_pipeline.ipynb · cell 13 (id train-search) · stage train
     search = GridSearchCV(pipe, param_grid, cv=StratifiedKFold(n_splits=cv_folds), scoring=scoring)

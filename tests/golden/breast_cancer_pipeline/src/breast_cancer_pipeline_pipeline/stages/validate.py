@@ -4,15 +4,20 @@
 from ..errors import ValidationFailed
 
 
-def validate(metrics, C_values):
-    """Stage `validate` of breast_cancer_pipeline.ipynb (cell 18).
+def validate(metrics, C_values: list):
+    """Run stage `validate` of breast_cancer_pipeline.ipynb (cell 18).
 
-    Inputs: metrics, C_values.
+    Args:
+        metrics: from stage `evaluate`.
+        C_values: parameter, default [0.01, 0.1, 1.0].
+
+    Raises:
+        ValidationFailed: a gate's condition does not hold.
     """
     # breast_cancer_pipeline.ipynb · cell 18 (id validate-gates) · stage validate
     if not (metrics["accuracy"] > 0.93):
         raise ValidationFailed("accuracy below 0.93")
     if not (metrics["roc_auc"] > 0.97):
         raise ValidationFailed("ROC AUC below 0.97")
-    if not (metrics["best_C"] in C_values):
+    if metrics["best_C"] not in C_values:
         raise ValidationFailed("best C is not from the grid")

@@ -6,11 +6,19 @@ import joblib
 from ..helpers import standardize
 
 
-def deploy(model, features, scaler_stats, df, numeric, model_path):
-    """Stage `deploy` of diabetes_regression.ipynb (cells 24, 25).
+def deploy(model, features, scaler_stats, df, numeric, model_path: str):
+    """Run stage `deploy` of diabetes_regression.ipynb (cells 24, 25).
 
-    Inputs: model, features, scaler_stats, df, numeric, model_path.
-    Returns: df, bundle, loaded, sample.
+    Args:
+        model: from stage `train`.
+        features: from stage `prepare`.
+        scaler_stats: from stage `prepare`.
+        df: from stage `prepare`.
+        numeric: from stage `prepare`.
+        model_path: parameter, default "diabetes_ridge.joblib".
+
+    Returns:
+        bundle, loaded, sample, as a tuple in this order.
     """
     # diabetes_regression.ipynb · cell 24 (id deploy-save) · stage deploy
     bundle = {"model": model, "features": features, "scaler_stats": scaler_stats}
@@ -18,6 +26,5 @@ def deploy(model, features, scaler_stats, df, numeric, model_path):
     # diabetes_regression.ipynb · cell 25 (id deploy-smoke) · stage deploy
     loaded = joblib.load(model_path)
     sample, _ = standardize(df.head(3), numeric, loaded["scaler_stats"])
-    loaded["model"].predict(sample[loaded["features"]]).round(1)
 
-    return df, bundle, loaded, sample
+    return bundle, loaded, sample

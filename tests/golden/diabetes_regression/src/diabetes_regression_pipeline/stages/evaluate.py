@@ -7,10 +7,16 @@ from sklearn.metrics import root_mean_squared_error
 
 
 def evaluate(model, X_test, y_test, baseline_pred):
-    """Stage `evaluate` of diabetes_regression.ipynb (cells 19, 20).
+    """Run stage `evaluate` of diabetes_regression.ipynb (cells 19, 20).
 
-    Inputs: model, X_test, y_test, baseline_pred.
-    Returns: metrics, model.
+    Args:
+        model: from stage `train`.
+        X_test: from stage `prepare`.
+        y_test: from stage `prepare`.
+        baseline_pred: from stage `train`.
+
+    Returns:
+        metrics.
     """
     # diabetes_regression.ipynb · cell 19 (id evaluate-residuals) · stage evaluate
     y_pred = model.predict(X_test)
@@ -23,4 +29,4 @@ def evaluate(model, X_test, y_test, baseline_pred):
         "baseline_rmse": float(root_mean_squared_error(y_test, baseline_pred)),
     }
 
-    return metrics, model
+    return metrics

@@ -5,11 +5,15 @@ import numpy as np
 from sklearn.datasets import load_diabetes
 
 
-def ingest(random_state, missing_fraction):
-    """Stage `ingest` of diabetes_regression.ipynb (cells 4, 5).
+def ingest(random_state: int, missing_fraction: float):
+    """Run stage `ingest` of diabetes_regression.ipynb (cells 4, 5).
 
-    Inputs: random_state, missing_fraction.
-    Returns: df.
+    Args:
+        random_state: parameter, default 0.
+        missing_fraction: parameter, default 0.03.
+
+    Returns:
+        df.
     """
     # diabetes_regression.ipynb · cell 4 (id ingest-load) · stage ingest
     raw = load_diabetes(as_frame=True, scaled=False)

@@ -6,11 +6,17 @@ from sklearn.model_selection import train_test_split
 from ..helpers import standardize
 
 
-def prepare(df, test_size, random_state):
-    """Stage `prepare` of diabetes_regression.ipynb (cells 11, 12, 14).
+def prepare(df, test_size: float, random_state: int):
+    """Run stage `prepare` of diabetes_regression.ipynb (cells 11, 12, 14).
 
-    Inputs: df, test_size, random_state.
-    Returns: X_train, y_train, features, y_test, X_test, scaler_stats, df, numeric.
+    Args:
+        df: from stage `ingest`.
+        test_size: parameter, default 0.2.
+        random_state: parameter, default 0.
+
+    Returns:
+        X_train, y_train, features, y_test, X_test, scaler_stats, df, numeric, as a tuple in
+        this order.
     """
     # diabetes_regression.ipynb · cell 11 (id prepare-clean) · stage prepare
     n_before = len(df)

@@ -5,7 +5,7 @@ import warnings
 
 
 def setup():
-    """Stage `setup` of diabetes_regression.ipynb (cell 1)."""
+    """Run stage `setup` of diabetes_regression.ipynb (cell 1)."""
     # diabetes_regression.ipynb · cell 1 (id setup-imports) · stage setup
 
     # pandas 3.1 deprecates inplace=True on dropna & co.; we still use it below

@@ -6,11 +6,18 @@ import pandas as pd
 from sklearn.linear_model import Ridge
 
 
-def train(X_train, y_train, features, y_test, alpha):
-    """Stage `train` of diabetes_regression.ipynb (cells 16, 17).
+def train(X_train, y_train, features, y_test, alpha: float):
+    """Run stage `train` of diabetes_regression.ipynb (cells 16, 17).
 
-    Inputs: X_train, y_train, features, y_test, alpha.
-    Returns: model, baseline_pred.
+    Args:
+        X_train: from stage `prepare`.
+        y_train: from stage `prepare`.
+        features: from stage `prepare`.
+        y_test: from stage `prepare`.
+        alpha: parameter, default 1.0.
+
+    Returns:
+        model, baseline_pred, as a tuple in this order.
     """
     # diabetes_regression.ipynb · cell 16 (id train-fit) · stage train
     model = Ridge(alpha=alpha)

@@ -5,9 +5,13 @@ from ..errors import ValidationFailed
 
 
 def validate(metrics):
-    """Stage `validate` of diabetes_regression.ipynb (cell 22).
+    """Run stage `validate` of diabetes_regression.ipynb (cell 22).
 
-    Inputs: metrics.
+    Args:
+        metrics: from stage `evaluate`.
+
+    Raises:
+        ValidationFailed: a gate's condition does not hold.
     """
     # diabetes_regression.ipynb · cell 22 (id validate-gates) · stage validate
     if not (metrics["r2"] > 0.3):

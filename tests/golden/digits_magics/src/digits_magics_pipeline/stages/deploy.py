@@ -4,10 +4,14 @@
 import joblib
 
 
-def deploy(scaler, pca, model, model_path):
-    """Stage `deploy` of digits_magics.ipynb (cell 25).
+def deploy(scaler, pca, model, model_path: str):
+    """Run stage `deploy` of digits_magics.ipynb (cell 25).
 
-    Inputs: scaler, pca, model, model_path.
+    Args:
+        scaler: from stage `prepare`.
+        pca: from stage `prepare`.
+        model: from stage `train`.
+        model_path: parameter, default "digits_svc.joblib".
     """
     # digits_magics.ipynb · cell 25 (id deploy-save) · stage deploy
     joblib.dump({"scaler": scaler, "pca": pca, "model": model}, model_path)

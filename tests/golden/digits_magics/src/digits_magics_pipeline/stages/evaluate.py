@@ -7,10 +7,15 @@ from sklearn.metrics import f1_score
 
 
 def evaluate(model, X_test_p, y_test):
-    """Stage `evaluate` of digits_magics.ipynb (cells 19, 21).
+    """Run stage `evaluate` of digits_magics.ipynb (cells 19, 21).
 
-    Inputs: model, X_test_p, y_test.
-    Returns: metrics, model, y_pred.
+    Args:
+        model: from stage `train`.
+        X_test_p: from stage `prepare`.
+        y_test: from stage `prepare`.
+
+    Returns:
+        metrics, y_pred, as a tuple in this order.
     """
     # digits_magics.ipynb · cell 19 (id evaluate-report) · stage evaluate
     y_pred = model.predict(X_test_p)
@@ -23,4 +28,4 @@ def evaluate(model, X_test_p, y_test):
         "n_support_vectors": float(model.n_support_.sum()),
     }
 
-    return metrics, model, y_pred
+    return metrics, y_pred

@@ -6,8 +6,10 @@ from sklearn.datasets import load_digits
 
 
 def ingest():
-    """Stage `ingest` of digits_magics.ipynb (cell 5).
-    Returns: df.
+    """Run stage `ingest` of digits_magics.ipynb (cell 5).
+
+    Returns:
+        df.
     """
     # digits_magics.ipynb · cell 5 (id ingest-load) · stage ingest
     digits = load_digits()

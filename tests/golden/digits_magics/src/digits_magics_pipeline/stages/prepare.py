@@ -9,11 +9,18 @@ from sklearn.model_selection import train_test_split
 from ..helpers import PixelScaler
 
 
-def prepare(df, test_size, random_state, n_components):
-    """Stage `prepare` of digits_magics.ipynb (cells 13, 14).
+def prepare(df, test_size: float, random_state: int, n_components: int):
+    """Run stage `prepare` of digits_magics.ipynb (cells 13, 14).
 
-    Inputs: df, test_size, random_state, n_components.
-    Returns: X_train_p, y_train, X_test_p, y_test, scaler, pca, X_train, df.
+    Args:
+        df: from stage `ingest`.
+        test_size: parameter, default 0.25.
+        random_state: parameter, default 0.
+        n_components: parameter, default 30.
+
+    Returns:
+        X_train_p, y_train, X_test_p, y_test, scaler, pca, X_train, as a tuple in this
+        order.
     """
     # digits_magics.ipynb · cell 13 (id prepare-split) · stage prepare
     subprocess.run(['echo', 'preparing'], check=True)
@@ -30,4 +37,4 @@ def prepare(df, test_size, random_state, n_components):
     X_train_p = pca.fit_transform(X_train)
     X_test_p = pca.transform(X_test)
 
-    return X_train_p, y_train, X_test_p, y_test, scaler, pca, X_train, df
+    return X_train_p, y_train, X_test_p, y_test, scaler, pca, X_train

@@ -4,11 +4,17 @@
 from sklearn.svm import SVC
 
 
-def train(X_train_p, y_train, C, gamma):
-    """Stage `train` of digits_magics.ipynb (cells 16, 17).
+def train(X_train_p, y_train, C: float, gamma: float):
+    """Run stage `train` of digits_magics.ipynb (cells 16, 17).
 
-    Inputs: X_train_p, y_train, C, gamma.
-    Returns: model.
+    Args:
+        X_train_p: from stage `prepare`.
+        y_train: from stage `prepare`.
+        C: parameter, default 5.0.
+        gamma: parameter, default 0.05.
+
+    Returns:
+        model.
     """
     # digits_magics.ipynb · cell 16 (id train-fit) · stage train
     model = SVC(C=C, gamma=gamma)

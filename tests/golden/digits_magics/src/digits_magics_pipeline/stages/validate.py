@@ -5,9 +5,13 @@ from ..errors import ValidationFailed
 
 
 def validate(metrics):
-    """Stage `validate` of digits_magics.ipynb (cell 23).
+    """Run stage `validate` of digits_magics.ipynb (cell 23).
 
-    Inputs: metrics.
+    Args:
+        metrics: from stage `evaluate`.
+
+    Raises:
+        ValidationFailed: a gate's condition does not hold.
     """
     # digits_magics.ipynb · cell 23 (id validate-gates) · stage validate
     if not (metrics["accuracy"] > 0.95):

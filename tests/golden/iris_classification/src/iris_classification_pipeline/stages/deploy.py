@@ -4,10 +4,12 @@
 import joblib
 
 
-def deploy(model, model_path):
-    """Stage `deploy` of iris_classification.ipynb (cell 20).
+def deploy(model, model_path: str):
+    """Run stage `deploy` of iris_classification.ipynb (cell 20).
 
-    Inputs: model, model_path.
+    Args:
+        model: from stage `train`.
+        model_path: parameter, default "iris_model.joblib".
     """
     # iris_classification.ipynb · cell 20 (id deploy-save) · stage deploy
     joblib.dump(model, model_path)

@@ -7,10 +7,15 @@ from sklearn.metrics import log_loss
 
 
 def evaluate(model, X_test, y_test):
-    """Stage `evaluate` of iris_classification.ipynb (cell 16).
+    """Run stage `evaluate` of iris_classification.ipynb (cell 16).
 
-    Inputs: model, X_test, y_test.
-    Returns: metrics, model, y_proba.
+    Args:
+        model: from stage `train`.
+        X_test: from stage `prepare`.
+        y_test: from stage `prepare`.
+
+    Returns:
+        metrics, y_proba, as a tuple in this order.
     """
     # iris_classification.ipynb · cell 16 (id evaluate-metrics) · stage evaluate
     y_pred = model.predict(X_test)
@@ -23,4 +28,4 @@ def evaluate(model, X_test, y_test):
         "log_loss": float(log_loss(y_test, y_proba, labels=model.classes_)),
     }
 
-    return metrics, model, y_proba
+    return metrics, y_proba

@@ -5,8 +5,10 @@ from sklearn.datasets import load_iris
 
 
 def ingest():
-    """Stage `ingest` of iris_classification.ipynb (cells 4, 5).
-    Returns: df, feature_names.
+    """Run stage `ingest` of iris_classification.ipynb (cells 4, 5).
+
+    Returns:
+        df, feature_names, as a tuple in this order.
     """
     # iris_classification.ipynb · cell 4 (id ingest-load) · stage ingest
     iris = load_iris(as_frame=True)

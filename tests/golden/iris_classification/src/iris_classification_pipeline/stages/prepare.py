@@ -4,11 +4,17 @@
 from sklearn.model_selection import train_test_split
 
 
-def prepare(df, feature_names, test_size, random_state):
-    """Stage `prepare` of iris_classification.ipynb (cell 11).
+def prepare(df, feature_names, test_size: float, random_state: int):
+    """Run stage `prepare` of iris_classification.ipynb (cell 11).
 
-    Inputs: df, feature_names, test_size, random_state.
-    Returns: X_train, y_train, X_test, y_test.
+    Args:
+        df: from stage `ingest`.
+        feature_names: from stage `ingest`.
+        test_size: parameter, default 0.3.
+        random_state: parameter, default 42.
+
+    Returns:
+        X_train, y_train, X_test, y_test, as a tuple in this order.
     """
     # iris_classification.ipynb · cell 11 (id prepare-split) · stage prepare
     X = df[feature_names]

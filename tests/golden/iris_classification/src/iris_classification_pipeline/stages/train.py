@@ -5,11 +5,19 @@ import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 
 
-def train(X_train, y_train, feature_names, n_estimators, max_depth, random_state):
-    """Stage `train` of iris_classification.ipynb (cells 13, 14).
+def train(X_train, y_train, feature_names, n_estimators: int, max_depth: int, random_state: int):
+    """Run stage `train` of iris_classification.ipynb (cells 13, 14).
 
-    Inputs: X_train, y_train, feature_names, n_estimators, max_depth, random_state.
-    Returns: model.
+    Args:
+        X_train: from stage `prepare`.
+        y_train: from stage `prepare`.
+        feature_names: from stage `ingest`.
+        n_estimators: parameter, default 50.
+        max_depth: parameter, default 3.
+        random_state: parameter, default 42.
+
+    Returns:
+        model.
     """
     # iris_classification.ipynb · cell 13 (id train-fit) · stage train
     model = RandomForestClassifier(

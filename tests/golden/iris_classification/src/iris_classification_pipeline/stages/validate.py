@@ -5,9 +5,13 @@ from ..errors import ValidationFailed
 
 
 def validate(metrics):
-    """Stage `validate` of iris_classification.ipynb (cell 18).
+    """Run stage `validate` of iris_classification.ipynb (cell 18).
 
-    Inputs: metrics.
+    Args:
+        metrics: from stage `evaluate`.
+
+    Raises:
+        ValidationFailed: a gate's condition does not hold.
     """
     # iris_classification.ipynb · cell 18 (id validate-gates) · stage validate
     if not (metrics["accuracy"] > 0.85):

@@ -5,14 +5,15 @@ import joblib
 import pandas as pd
 
 
-def deploy(scaler, kmeans, df, model_path):
-    """Stage `deploy` of wine_clustering.ipynb (cell 20).
+def deploy(scaler, kmeans, df, model_path: str):
+    """Run stage `deploy` of wine_clustering.ipynb (cell 20).
 
-    Inputs: scaler, kmeans, df, model_path.
-    Returns: scaler.
+    Args:
+        scaler: from stage `prepare`.
+        kmeans: from stage `train`.
+        df: from stage `ingest`.
+        model_path: parameter, default "wine_kmeans.joblib".
     """
     # wine_clustering.ipynb · cell 20 (id deploy-save) · stage deploy
     joblib.dump({"scaler": scaler, "kmeans": kmeans}, model_path)
     centers = pd.DataFrame(scaler.inverse_transform(kmeans.cluster_centers_), columns=df.columns)
-
-    return scaler

@@ -5,8 +5,10 @@ from sklearn.datasets import load_wine
 
 
 def ingest():
-    """Stage `ingest` of wine_clustering.ipynb (cell 4).
-    Returns: df, labels.
+    """Run stage `ingest` of wine_clustering.ipynb (cell 4).
+
+    Returns:
+        df, labels, as a tuple in this order.
     """
     # wine_clustering.ipynb · cell 4 (id ingest-load) · stage ingest
     wine = load_wine(as_frame=True)

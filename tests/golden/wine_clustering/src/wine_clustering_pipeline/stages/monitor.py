@@ -4,11 +4,20 @@
 import numpy as np
 
 
-def monitor(df, kmeans, scaler, random_state, drift_threshold, n_clusters):
-    """Stage `monitor` of wine_clustering.ipynb (cells 22, 23).
+def monitor(df, kmeans, scaler, random_state: int, drift_threshold: float, n_clusters: int):
+    """Run stage `monitor` of wine_clustering.ipynb (cells 22, 23).
 
-    Inputs: df, kmeans, scaler, random_state, drift_threshold, n_clusters.
-    Returns: drift_score, drift_detected, cluster_shift, rng, order, reference, current, mean_shift, share_ref, share_cur, monitoring.
+    Args:
+        df: from stage `ingest`.
+        kmeans: from stage `train`.
+        scaler: from stage `prepare`.
+        random_state: parameter, default 7.
+        drift_threshold: parameter, default 0.5.
+        n_clusters: parameter, default 3.
+
+    Returns:
+        drift_score, drift_detected, cluster_shift, rng, order, reference, current,
+        mean_shift, share_ref, share_cur, monitoring, as a tuple in this order.
     """
     # wine_clustering.ipynb · cell 22 (id monitor-drift) · stage monitor
     rng = np.random.default_rng(random_state)

@@ -5,10 +5,13 @@ from sklearn.preprocessing import StandardScaler
 
 
 def prepare(df):
-    """Stage `prepare` of wine_clustering.ipynb (cell 10).
+    """Run stage `prepare` of wine_clustering.ipynb (cell 10).
 
-    Inputs: df.
-    Returns: X, scaler.
+    Args:
+        df: from stage `ingest`.
+
+    Returns:
+        X, scaler, as a tuple in this order.
     """
     # wine_clustering.ipynb · cell 10 (id prepare-scale) · stage prepare
     scaler = StandardScaler()

@@ -5,11 +5,17 @@ import pandas as pd
 from sklearn.cluster import KMeans
 
 
-def train(X, n_clusters, n_init, random_state):
-    """Stage `train` of wine_clustering.ipynb (cell 13).
+def train(X, n_clusters: int, n_init: int, random_state: int):
+    """Run stage `train` of wine_clustering.ipynb (cell 13).
 
-    Inputs: X, n_clusters, n_init, random_state.
-    Returns: clusters, kmeans.
+    Args:
+        X: from stage `prepare`.
+        n_clusters: parameter, default 3.
+        n_init: parameter, default 10.
+        random_state: parameter, default 7.
+
+    Returns:
+        clusters, kmeans, as a tuple in this order.
     """
     # wine_clustering.ipynb · cell 13 (id train-fit) · stage train
     kmeans = KMeans(n_clusters=n_clusters, n_init=n_init, random_state=random_state)
