@@ -95,6 +95,14 @@ EXPECTED = {
 
 
 def undefined_names(root: Path) -> list[str]:
+    return pyflakes_findings(root, (flakes_messages.UndefinedName, flakes_messages.UndefinedLocal))
+
+
+def unused_imports(root: Path) -> list[str]:
+    return pyflakes_findings(root, (flakes_messages.UnusedImport,))
+
+
+def pyflakes_findings(root: Path, kinds: tuple[type, ...]) -> list[str]:
     found: list[str] = []
 
     class Collect(Reporter):
@@ -102,7 +110,7 @@ def undefined_names(root: Path) -> list[str]:
             super().__init__(sys.stdout, sys.stderr)
 
         def flake(self, message):
-            if isinstance(message, (flakes_messages.UndefinedName, flakes_messages.UndefinedLocal)):
+            if isinstance(message, kinds):
                 found.append(str(message))
 
         def syntaxError(self, filename, msg, lineno, offset, text):
@@ -128,7 +136,7 @@ def test_the_package_runs_and_computes_what_the_notebook_computes(tmp_path, case
     nb = write_notebook(tmp_path / "nb.ipynb", CASES[case])
     result = convert(nb, tmp_path / "out", package="pkg")
     assert result.errors == [] and result.written, [str(d) for d in result.errors]
-    assert undefined_names(tmp_path / "out") == []
+    assert undefined_names(tmp_path / "out") == [] and unused_imports(tmp_path / "out") == []
     assert run_package(tmp_path / "out", "pkg") == EXPECTED[case]
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                            cwd=tmp_path / "out", capture_output=True, text=True)

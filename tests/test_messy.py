@@ -13,7 +13,7 @@ import pytest
 
 from jupyter_lifecycle.api import convert
 
-from test_faithful import undefined_names
+from test_faithful import undefined_names, unused_imports
 
 MESSY = Path(__file__).parent / "notebooks" / "messy"
 NAMES = sorted(p.stem for p in MESSY.glob("*.ipynb"))
@@ -36,7 +36,7 @@ def test_messy_notebook_converts_and_passes_its_generated_tests(folder, name):
     result = convert(folder / f"{name}.ipynb", folder / f"{name}_pkg")
     assert result.errors == [] and result.written, "\n".join(str(d) for d in result.errors)
     out = result.out_dir
-    assert undefined_names(out) == []
+    assert undefined_names(out) == [] and unused_imports(out) == []
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"],
                            cwd=out, capture_output=True, text=True)
     assert tests.returncode == 0, tests.stdout[-4000:]
