@@ -51,27 +51,33 @@ def default_out_dir(notebook: Path, package: str) -> Path:
 
 def convert(path: str | Path, out_dir: str | Path | None = None, *, package: str | None = None,
             force: bool = False, dry_run: bool = False, use_cache: bool = True,
-            parallel: bool = False, prune: bool = False) -> ConvertResult:
+            parallel: bool = False, prune: bool = False, auto_tag: bool = False) -> ConvertResult:
     """Convert a notebook into a package. Writes nothing when the analysis has errors or on dry run.
 
     Raises NotebookError for unreadable input and OutputError when writing would lose work.
     ``parallel`` lets a big cold conversion fork a worker process (the CLI does; a server, whose
     threads make forking unsafe, does not). ``prune`` leaves out values nothing reads.
+    ``auto_tag`` gives cells without a stage tag the auto-tagger's stage, in memory.
     """
     path = Path(path)
     cache = AnalysisCache() if use_cache else None
     try:
-        return _convert(path, out_dir, package, force, dry_run, cache, parallel, prune)
+        return _convert(path, out_dir, package, force, dry_run, cache, parallel, prune, auto_tag)
     finally:
         if cache is not None:
             cache.close()
 
 
-def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel, prune) -> ConvertResult:
+def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel, prune,
+             auto_tag=False) -> ConvertResult:
     package = package or package_name_for(str(path))
     out = Path(out_dir) if out_dir is not None else default_out_dir(path, package)
     check_package_name(package, out)  # before the (slow) analysis
     nb = read_notebook(path)
+    if auto_tag:
+        from .autotag.propose import auto_tagged
+
+        nb = auto_tagged(nb, cache)
     if cache is not None and parallel:
         from .prerender import precompute
 

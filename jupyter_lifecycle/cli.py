@@ -77,16 +77,18 @@ def main() -> None:
 @click.option("--dry-run", is_flag=True, help="Print the files and diffs; write nothing.")
 @click.option("--prune", is_flag=True, help="Leave out values nothing later reads (the "
               "`dead-value` notes); signatures and imports narrow with them.")
+@click.option("--auto-tag", is_flag=True, help="Give cells without a stage tag the stage "
+              "`nb2pipe tag --auto` proposes (in memory; the notebook is not changed).")
 @click.option("--no-cache", is_flag=True, help="Do not use the per-cell analysis cache.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show informational notes.")
-def convert(notebook, out_dir, package, force, dry_run, prune, no_cache, verbose):
+def convert(notebook, out_dir, package, force, dry_run, prune, auto_tag, no_cache, verbose):
     """Convert NOTEBOOK into an installable package with tests and a papermill run notebook."""
     from .api import convert as do_convert
     from .errors import LifecycleError
 
     try:
         result = do_convert(notebook, out_dir, package=package, force=force, dry_run=dry_run,
-                            use_cache=not no_cache, parallel=True, prune=prune)
+                            use_cache=not no_cache, parallel=True, prune=prune, auto_tag=auto_tag)
     except LifecycleError as exc:
         _fail(exc)
     from rich.markup import escape
@@ -168,16 +170,32 @@ def stages(notebook, as_json, verbose):
 
 @main.command(epilog=EPILOG)
 @click.argument("notebook", type=click.Path(dir_okay=False))
-@click.option("--cell", "cells", multiple=True, required=True,
-              help="Cell id or 0-based index (repeatable).")
+@click.option("--cell", "cells", multiple=True, help="Cell id or 0-based index (repeatable).")
 @click.option("--stage", help="Stage name or alias to tag with.")
 @click.option("--untag", is_flag=True, help="Remove the cells' stage tags instead.")
-def tag(notebook, cells, stage, untag):
-    """Tag cells of NOTEBOOK with a lifecycle stage (written as `lifecycle:<stage>`)."""
+@click.option("--auto", is_flag=True, help="Propose a stage for every code cell from what it does.")
+@click.option("--from", "dialect", type=click.Choice(["kale", "nbdev", "papermill"]),
+              help="Map another tool's tags onto stages (the rest as --auto).")
+@click.option("--write", is_flag=True, help="With --auto/--from: write the proposed tags.")
+@click.option("--overwrite", is_flag=True, help="With --auto/--from: retag cells that already "
+              "carry a stage tag too.")
+def tag(notebook, cells, stage, untag, auto, dialect, write, overwrite):
+    """Tag cells of NOTEBOOK with a lifecycle stage (written as `lifecycle:<stage>`), or propose
+    stages for every cell (--auto, --from) and write them with --write."""
     from .errors import LifecycleError
     from .notebook.tagging import set_stage
     from .stages import load_stage_table
 
+    if auto or dialect:
+        if cells or stage or untag:
+            raise click.UsageError("--auto/--from tag every cell: drop --cell, --stage and --untag")
+        from .cli_autotag import auto_tag
+
+        return auto_tag(notebook, dialect, write, overwrite)
+    if write or overwrite:
+        raise click.UsageError("--write and --overwrite go with --auto or --from")
+    if not cells:
+        raise click.UsageError("give --cell (with --stage or --untag), or --auto, or --from")
     if bool(stage) == bool(untag):
         raise click.UsageError("give exactly one of --stage or --untag")
     try:
@@ -220,6 +238,10 @@ from .cli_runs import run, runs  # noqa: E402
 
 main.add_command(run)
 main.add_command(runs)
+
+from .cli_doctor import doctor  # noqa: E402
+
+main.add_command(doctor)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -110,7 +110,7 @@ def _first_pass(cells: tuple[Cell, ...], nb_facts: list[CellFacts], contexts: li
         else:
             stage, confidence, reason = previous, 0.3, "continues the cell above"
         chosen.append((stage, confidence, reason))
-        previous = stage
+        previous = previous if stage in ("skip", "explore") else stage  # those mark their own cell
     return chosen
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import Diagnostic, Location, NotebookError, Severity
 from ..stages import INJECTED_PARAMETERS_TAG, PARAMETERS_TAG, StageTable, load_stage_table
+from .dialects import cell_dialect, foreign_skip, migration_hint
 from .model import Cell, TaggedNotebook
 from .structure import MAX_NOTEBOOK_BYTES, too_big, check_notebook, load_json
 
@@ -80,6 +81,8 @@ def _build_cells(raw_cells, path: str, table: StageTable) -> tuple[list[Cell], l
     diagnostics: list[Diagnostic] = []
     current = table.default_stage
     seen_ids: set[str] = set()
+    dialect: tuple[str, int, str] | None = None  # the first foreign dialect: (name, index, id)
+    skipped = 0
     for index, raw in enumerate(raw_cells):
         cell_id = raw.get("id") or f"cell-{index}"
         if not _CELL_ID.fullmatch(cell_id):
@@ -115,6 +118,11 @@ def _build_cells(raw_cells, path: str, table: StageTable) -> tuple[list[Cell], l
                 f"cell has several stage tags ({', '.join(explicit)}); keep one",
                 Location(path, index, cell_id, 1)))
         explicit_stage = explicit[0] if explicit else None
+        if dialect is None and (name := cell_dialect(tags, _source(raw), raw["cell_type"])):
+            dialect = (name, index, cell_id)
+        if explicit_stage is None and table.get("skip") is not None \
+                and foreign_skip(tags, _source(raw), raw["cell_type"]):
+            explicit_stage, skipped = "skip", skipped + 1
         if explicit_stage is not None:
             current = explicit_stage
         is_code = raw["cell_type"] == "code"
@@ -131,6 +139,11 @@ def _build_cells(raw_cells, path: str, table: StageTable) -> tuple[list[Cell], l
             execution_count=raw.get("execution_count") if is_code else None,
             outputs=tuple(raw.get("outputs", ())) if is_code else (),
         ))
+    if dialect is not None:
+        name, index, cell_id = dialect
+        diagnostics.append(Diagnostic(Severity.WARNING, "foreign-tags",
+                                      migration_hint(name, path, skipped),
+                                      Location(path, index, cell_id, 1)))
     return cells, diagnostics
 
 

@@ -138,3 +138,43 @@ def set_stage(path: str | Path, cells: list[str], stage: str | None, table: Stag
             raise NotebookError(f"cannot write the notebook: {exc.strerror or exc}",
                                 Location(str(path))) from None
     return changed, layout is not None
+
+
+def write_tags(path: str | Path, tags: dict[int, tuple[str, ...]], table: StageTable,
+               ids: dict[int, str] | None = None) -> tuple[list[int], bool]:
+    """Set the whole tag list of several cells (by index) in one atomic write.
+
+    ``ids`` (index → cell id) guards against a file changed since it was read: a cell whose id
+    differs is refused and nothing is written. Returns the indices changed and whether the file's
+    exact formatting was kept.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NotebookError(f"cannot read the notebook: {exc}", Location(str(path))) from None
+    nb = parse_notebook(text, str(path), table)
+    raw = json.loads(text)
+    layout = _detect_layout(text, raw)
+    changed = []
+    for index, new in sorted(tags.items()):
+        if not 0 <= index < len(nb.cells) or (ids and nb.cells[index].id != ids.get(index)):
+            raise NotebookError("the notebook changed since it was read; run the command again",
+                                Location(str(path), index, ids.get(index) if ids else None))
+        cell = raw["cells"][index]
+        if list(new) == _tags_of(cell, index, path):
+            continue
+        metadata = cell.setdefault("metadata", {})
+        if new:
+            metadata["tags"] = list(new)
+        else:
+            metadata.pop("tags", None)
+        changed.append(index)
+    if changed:
+        target = _writable_target(path)
+        try:
+            atomic_write(target, _dump(raw, layout or Layout(newline=_newline_of(text))))
+        except OSError as exc:
+            raise NotebookError(f"cannot write the notebook: {exc.strerror or exc}",
+                                Location(str(path))) from None
+    return changed, layout is not None
