@@ -20,9 +20,10 @@ from ..errors import Severity
 from ..notebook import Cell, TaggedNotebook
 from .checks import Reporter, cell_diagnostics
 from .dead_values import DeadValue, Statement, dead_values
+from .resolve import NameFacts, loop_carried, resolve
 from .definitions import collect_definitions, live_version
 from .steps import injected_globals, split_steps
-from .model import Block, Definition, Source, StageGraph, StageNode, TestNode
+from .model import Block, Definition, StageGraph, StageNode, TestNode
 from .params import read_parameters
 
 BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "get_ipython"}
@@ -120,6 +121,8 @@ class _Builder:
                 d = version.definition
                 self.renames.setdefault(d.cell.id, {}).setdefault(d.index, {})[version.original] = version.name
         self.injected = injected_globals(self.definitions, set(self.params) | set(self.data_cells))
+        self.facts = NameFacts(nb, analyses, frozenset(self.params), self.definitions,
+                               self.data_cells, BUILTINS, bool(self.unparsed))
 
     def kind(self, cell: Cell) -> str:
         return self.table[cell.stage].kind
@@ -253,10 +256,10 @@ class _Builder:
                     if live in bound:
                         continue
                     bound.add(live)
-                    if names.compound and read in names.defines and not self._has_source(read, earlier):
-                        self._loop_carried(read, block.cell, line, stage)
+                    if names.compound and read in names.defines and not self.facts.has_source(read, earlier):
+                        loop_carried(self.report, read, block.cell, line, stage)
                         continue
-                    yield live, self._resolve(read, earlier, block.cell, line, stage)
+                    yield live, resolve(self.facts, read, earlier, self.report, block.cell, line, stage)
                 bound.update(names.defines)
                 bound.update(m for m in names.mutates if m not in self.definitions)
                 if calls_defs and names.kind in ("def", "class"):
@@ -265,7 +268,7 @@ class _Builder:
         for read, live, block, line in deferred:
             if live not in bound:
                 bound.add(live)
-                yield live, self._resolve(read, earlier, block.cell, line, stage)
+                yield live, resolve(self.facts, read, earlier, self.report, block.cell, line, stage)
 
     def _reads(self, cell: Cell, index: int, reads):
         """(name read, the package's name for it): each function followed by the notebook values
@@ -275,55 +278,6 @@ class _Builder:
             yield read, live
             for value in self.injected.get(live, ()):
                 yield value, value
-
-    def _has_source(self, read: str, earlier) -> bool:
-        return (any(read in produced for _, produced in earlier) or read in self.params
-                or read in self.definitions or read in BUILTINS)
-
-    def _loop_carried(self, read: str, cell: Cell, line: int, stage: str | None) -> None:
-        """``for ...: if first: acc = x else: acc = acc + x`` reads ``acc`` only after a pass has
-        bound it. Nothing earlier provides it, so it stays local; say so, it is an assumption."""
-        where = f"stage {stage!r}" if stage else "this test"
-        self.diag(Severity.WARNING, "loop-carried",
-                  f"{where} reads {read!r} in the block that assigns it and nothing earlier "
-                  "provides it: treated as assigned before its first read (as the notebook ran)",
-                  cell, line)
-
-    def _resolve(self, read: str, earlier, cell: Cell, line: int, stage: str | None) -> Source:
-        """Where a read name comes from; a missing one is reported."""
-        for step_name, produced in reversed(earlier):
-            if read in produced:
-                return Source.of_step(step_name)
-        if read in self.params:
-            return Source("param")
-        if read in self.definitions:
-            return Source("definition")
-        if read in BUILTINS:
-            return Source("builtin")
-        where = f"step {stage!r}" if stage else "this test"
-        later_binders = [c for c in self.data_cells.get(read, ()) if self.table[c.stage].exported]
-        if later_binders:
-            binder = later_binders[0]
-            self.diag(Severity.ERROR, "read-before-definition",
-                      f"{where} reads {read!r} before cell {binder.index} computes it: run top "
-                      "to bottom, the notebook fails here too", cell, line)
-            return Source("missing")
-        binders = self.data_cells.get(read, [])
-        if binders:
-            binder = binders[0]
-            self.diag(Severity.ERROR, "notebook-only-value",
-                      f"{where} reads {read!r}, which only the {binder.stage!r} cell {binder.index} "
-                      "computes; explore cells are not exported — move that code to an exported "
-                      "stage", cell, line)
-            return Source("missing")
-        if self._bound_in_skip_or_test(read):
-            self.diag(Severity.ERROR, "notebook-only-value",
-                      f"{where} reads {read!r}, which only a skip or test cell defines", cell, line)
-            return Source("missing")
-        if not self.unparsed:  # a cell that did not parse may define it: report that cell only
-            self.diag(Severity.ERROR, "undefined-name",
-                      f"{where} reads {read!r}, which no cell defines", cell, line)
-        return Source("missing")
 
     def _live_in_definition(self, definition: Definition, read: str) -> str:
         """A twice-defined name a function or class reads: what it reads when it runs (its
@@ -345,14 +299,6 @@ class _Builder:
                   f"calls depends on when it runs: rename one of them (e.g. {read}_v2) or define "
                   f"{definition.name!r} after the last {read!r}", definition.cell, definition.line)
         return read
-
-    def _bound_in_skip_or_test(self, name: str) -> bool:
-        for cell in self.nb.code_cells:
-            if self.kind(cell) in ("skip", "test"):
-                analysis = self.analyses.get(cell.id)
-                if analysis and any(name in n.defines for n in analysis.statements):
-                    return True
-        return False
 
     def _tests(self, flow: _Dataflow) -> list[TestNode]:
         tests = []
