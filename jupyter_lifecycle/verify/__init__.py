@@ -25,6 +25,7 @@ from ..graph.steps import step_boundaries
 from ..notebook import TaggedNotebook
 from .compare import MISMATCH, Comparison, compare, mark_nondeterministic
 from .failures import notebook_failure, pipeline_failure
+from .outcomes import record_outcome
 
 
 @dataclass
@@ -173,9 +174,11 @@ def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir:
                 record.get("metrics"), again.get("metrics"))
             if comparison.nondeterministic:
                 details["suspect"] = unseeded_suspect(graph, comparison)
-    return VerifyResult(str(notebook), package_path, parameters, names, comparison,
-                        notebook_error=notebook_error, pipeline_error=pipeline_error,
-                        run_id=_stored(record.get("run_id"), notebook), details=details)
+    result = VerifyResult(str(notebook), package_path, parameters, names, comparison,
+                          notebook_error=notebook_error, pipeline_error=pipeline_error,
+                          run_id=_stored(record.get("run_id"), notebook), details=details)
+    record_outcome(notebook, result.ok, result.reason)  # for `nb2pipe doctor` (outcomes.py)
+    return result
 
 
 def _stored(run_id: str | None, notebook: Path) -> str | None:
