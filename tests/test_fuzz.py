@@ -77,11 +77,9 @@ json_scalars = (st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.fl
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4)
                            | st.dictionaries(st.text(max_size=8), inner, max_size=4),
                            max_leaves=8)
-# "injected-parameters" is left out until the graph stops building a test from such a cell
-# (test_injected_parameters_cell_in_a_test_stage_is_ignored below).
 tags = st.lists(st.sampled_from([f"lifecycle:{s}" for s in STAGES]
-                                + ["lifecycle:trian", "parameters", "lifecycle:fit", "other"]),
-                max_size=2)
+                                + ["lifecycle:trian", "parameters", "injected-parameters",
+                                   "lifecycle:fit", "other"]), max_size=2)
 
 
 @st.composite
