@@ -196,6 +196,16 @@ def test_cells_with_a_stage_tag_are_untouched_unless_overwrite(tmp_path):
     assert read_notebook(nb).cells[2].tags == ("mine", "lifecycle:ingest")
 
 
+def test_a_symlinked_notebook_is_written_at_its_target_with_its_permissions(tmp_path):
+    target = write(tmp_path / "real.ipynb", PIPELINE)
+    target.chmod(0o640)
+    link = tmp_path / "link.ipynb"
+    link.symlink_to(target)
+    check(run("tag", "--auto", "--write", link), 0)
+    assert link.is_symlink() and read_notebook(target).cells[2].stage == "ingest"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
 def test_a_second_write_changes_nothing(tmp_path):
     nb = write(tmp_path / "nb.ipynb", PIPELINE)
     check(run("tag", "--auto", "--write", nb), 0)

@@ -107,6 +107,8 @@ def _first_pass(cells: tuple[Cell, ...], nb_facts: list[CellFacts], contexts: li
         elif hinted:
             stage, confidence = context.hint, 0.5 if rule.stage is None else 0.45
             reason = f"under the heading '{context.heading}'"
+        elif not chosen:
+            stage, confidence, reason = default, 0.3, f"the first cell: {default}"
         else:
             stage, confidence, reason = previous, 0.3, "continues the cell above"
         chosen.append((stage, confidence, reason))
