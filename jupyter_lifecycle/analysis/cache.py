@@ -48,6 +48,7 @@ class AnalysisCache:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.path, timeout=5)
                 db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")  # a cache: no fsync per commit in WAL
                 db.execute("CREATE TABLE IF NOT EXISTS cell (key TEXT PRIMARY KEY, meta BLOB)")
                 db.execute("CREATE TABLE IF NOT EXISTS render (key TEXT PRIMARY KEY, value TEXT)")
                 self._db = db
