@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,18 @@ def load_graph(path: str | Path, *, use_cache: bool = True,
             cache.close()
 
 
+def project_relative(folder: Path, out: Path) -> str | None:
+    """``folder`` relative to the output folder (posix), when both lie in one project: never a
+    path that climbs to the file system's root or the home folder, which only this machine has."""
+    try:
+        common = Path(os.path.commonpath([folder, out]))
+    except ValueError:  # different drives
+        return None
+    if common == Path(common.anchor) or common == Path.home():
+        return None
+    return Path(os.path.relpath(folder, out)).as_posix()
+
+
 def default_out_dir(notebook: Path, package: str) -> Path:
     return notebook.parent / package
 
@@ -86,8 +99,8 @@ def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel, prun
     result = ConvertResult(graph.notebook, graph, package, out, diagnostics=list(graph.diagnostics))
     if graph.errors:
         return result
-    notebook_ref = os.path.relpath(path.resolve(), out.resolve()).replace(os.sep, "/")
-    files, notes = generate_package(graph, package, store=cache, notebook_ref=notebook_ref)
+    files, notes = generate_package(graph, package, store=cache,
+                                    notebook_dir=project_relative(path.resolve().parent, out.resolve()))
     result.files = files
     result.diagnostics.extend(notes)
     problems = check_generated(files, graph.notebook, cache)
@@ -97,6 +110,7 @@ def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel, prun
     if dry_run:
         result.plan = plan_write(files, out)
         return result
-    result.plan = write_tree(files, out, force=force)
+    source = {"name": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    result.plan = write_tree(files, out, force=force, source=source)
     result.written = True
     return result

@@ -7,6 +7,7 @@ papermill with ``-p X v``, and they differ from the defaults.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import shutil
@@ -84,30 +85,36 @@ def test_generated_package_tests_pass(converted, name, venv_env):
 def test_cli_reproduces_the_notebook_metrics(converted, name, venv_env, tmp_path):
     result = converted[name]
     store = tmp_path / "runs.sqlite"
+    notebook = result.out_dir.parent / f"{name}.ipynb"
     env = dict(venv_env, PYTHONPATH=str(result.out_dir / "src"), JUPYTER_LIFECYCLE_STORE=str(store))
-    done = subprocess.run([sys.executable, "-m", result.package, "--output", str(tmp_path / "r.json")],
+    done = subprocess.run([sys.executable, "-m", result.package, "--output", str(tmp_path / "r.json"),
+                           "--workdir", str(notebook.parent)],
                           cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
     metrics = json.loads((tmp_path / "r.json").read_text())["metrics"]
     assert close(metrics, DEFAULT_METRICS[name])
-    # The run was recorded like a notebook run: kind "pipeline", its stages timed, its metrics.
+    # The run was recorded like a notebook run: kind "pipeline", its stages timed, its metrics,
+    # and the notebook of the folder it ran in (found there by name, not by the package's path).
     (record,) = RunStore(store).list()
     assert record["kind"] == "pipeline" and record["status"] == "completed"
     assert close(record["metrics"], DEFAULT_METRICS[name])
     assert list(record["stages"]) == [s.name for s in result.graph.stages]
-    assert record["notebook"]["path"].endswith(f"{name}.ipynb")
+    assert record["notebook"]["path"] == str(notebook)
+    assert record["notebook"]["sha256"] == hashlib.sha256(notebook.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
-def test_papermill_rerun_matches_the_notebook_with_the_same_parameter(converted, name, tmp_path):
+def test_papermill_rerun_matches_the_notebook_with_the_same_parameter(converted, name, tmp_path,
+                                                                     monkeypatch):
     result = converted[name]
     param, value = RERUN[name]
     original = papermill_metrics(SAMPLES / f"{name}.ipynb", tmp_path / "original.ipynb", tmp_path,
                                  {param: value})
     rerun_dir = tmp_path / "rerun"
     rerun_dir.mkdir()
-    # run.ipynb finds the package in ./src when papermill runs from the package folder.
-    rerun = papermill_metrics(result.out_dir / "run.ipynb", tmp_path / "rerun.ipynb", result.out_dir,
+    # run.ipynb imports the installed package (here: on the kernel's path), from any folder.
+    monkeypatch.setenv("PYTHONPATH", str(result.out_dir / "src"))
+    rerun = papermill_metrics(result.out_dir / "run.ipynb", tmp_path / "rerun.ipynb", rerun_dir,
                               {param: value})
     assert close(rerun, original), (rerun, original)
     assert not close(rerun, DEFAULT_METRICS[name]), "the parameter did not change the metrics"

@@ -161,11 +161,14 @@ def _plan_existing(plan: Plan, files: list[GeneratedFile], out_dir: Path, read: 
             plan.remove.append(path)
 
 
-def write_tree(files: list[GeneratedFile], out_dir: Path, *, force: bool = False) -> Plan:
-    """Write ``files`` under ``out_dir``; raise OutputError (writing nothing) when unsafe."""
+def write_tree(files: list[GeneratedFile], out_dir: Path, *, force: bool = False,
+               source: dict | None = None) -> Plan:
+    """Write ``files`` under ``out_dir``; raise OutputError (writing nothing) when unsafe.
+
+    ``source`` (the notebook's name and sha256) is kept in the manifest."""
     out_dir = Path(out_dir)
     try:
-        return _write_tree(files, out_dir, force)
+        return _write_tree(files, out_dir, force, source)
     except UnsafePath as exc:
         raise _unsafe(out_dir, exc) from None
     except JournalError as exc:
@@ -175,14 +178,14 @@ def write_tree(files: list[GeneratedFile], out_dir: Path, *, force: bool = False
                           Location(str(out_dir))) from None
 
 
-def _write_tree(files: list[GeneratedFile], out_dir: Path, force: bool) -> Plan:
+def _write_tree(files: list[GeneratedFile], out_dir: Path, force: bool, source: dict | None) -> Plan:
     plan = plan_write(files, out_dir)
     if plan.exists and not force:
         raise OutputError("the output directory exists; pass --force to regenerate it "
                           "(files you edited by hand are never overwritten)", Location(str(out_dir)))
     if not plan.exists:
         _refuse_conflicts(plan, out_dir)
-        _write_new_tree(files, out_dir, _manifest_text(files), current_umask())
+        _write_new_tree(files, out_dir, _manifest_text(files, source), current_umask())
         return plan
     root_fd = confined.open_root(out_dir)
     try:
@@ -192,7 +195,7 @@ def _write_tree(files: list[GeneratedFile], out_dir: Path, force: bool) -> Plan:
         read = _Reader(root_fd)
         _plan_existing(plan, files, out_dir, read)
         _refuse_conflicts(plan, out_dir)
-        journal.apply(root_fd, _changes(plan, files, read), umask=current_umask())
+        journal.apply(root_fd, _changes(plan, files, read, source), umask=current_umask())
     finally:
         os.close(root_fd)
     return plan
@@ -206,19 +209,21 @@ def _refuse_conflicts(plan: Plan, out_dir: Path) -> None:
                           Location(str(out_dir)))
 
 
-def _manifest_text(files: list[GeneratedFile]) -> str:
-    manifest = {f.path: _sha(f.text.encode("utf-8")) for f in files}
-    return json.dumps({"generator": "nb2pipe", "files": manifest}, indent=1, sort_keys=True) + "\n"
+def _manifest_text(files: list[GeneratedFile], source: dict | None = None) -> str:
+    manifest: dict = {"generator": "nb2pipe", "files": {f.path: _sha(f.text.encode("utf-8")) for f in files}}
+    if source is not None:
+        manifest["notebook"] = source
+    return json.dumps(manifest, indent=1, sort_keys=True) + "\n"
 
 
-def _changes(plan: Plan, files: list[GeneratedFile], read: _Reader) -> list[Change]:
+def _changes(plan: Plan, files: list[GeneratedFile], read: _Reader, source: dict | None = None) -> list[Change]:
     """The journal's changes: creations, updates, removals, then the manifest (if it differs)."""
     by_path = {f.path: f for f in files}
     changes = [Change(path, by_path[path].text.encode("utf-8"), None) for path in plan.create]
     changes += [Change(path, by_path[path].text.encode("utf-8"), _sha(plan.current[path]))
                 for path in plan.update]
     changes += [Change(path, None, _sha(plan.current[path])) for path in plan.remove]
-    manifest = _manifest_text(files).encode("utf-8")
+    manifest = _manifest_text(files, source).encode("utf-8")
     old = read(MANIFEST)
     if changes or old != manifest:
         changes.append(Change(MANIFEST, manifest, _sha(old) if old is not None else None))
