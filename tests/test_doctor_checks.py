@@ -71,6 +71,14 @@ def test_a_split_without_random_state_fires_and_a_deterministic_solver_does_not(
           "randomness.random-state-missing")
 
 
+def test_a_dummy_estimator_draws_only_with_a_random_strategy(tmp_path):
+    setup = ("from sklearn.dummy import DummyClassifier", ["lifecycle:setup"])
+    fires(tmp_path, [setup, ("m = DummyClassifier(strategy='stratified')", ["lifecycle:train"])],
+          "randomness.random-state-missing")
+    quiet(tmp_path, [setup, ("m = DummyClassifier()", ["lifecycle:train"])],
+          "randomness.random-state-missing")
+
+
 def test_global_draws_before_a_seed_fire(tmp_path):
     fires(tmp_path, [SETUP, ("noise = np.random.rand(3)", ["lifecycle:prepare"])],
           "randomness.unseeded-global")

@@ -50,6 +50,7 @@ CONDITIONAL = {
     "Lasso": ("selection", {"random"}),
     "ElasticNet": ("selection", {"random"}),
     "PCA": ("svd_solver", {"randomized", "arpack"}),
+    "DummyClassifier": ("strategy", {"stratified", "uniform"}),
 }
 RANDOM_LIBRARIES = ("sklearn", "xgboost", "lightgbm", "imblearn", "catboost", "umap")
 
