@@ -139,9 +139,11 @@ def _group_imports(nodes: list[cst.SimpleStatementLine]) -> list[list[cst.Simple
         module = cst.Module([]).code_for_node(module_node) if module_node is not None else ""
         return (isinstance(stmt, cst.ImportFrom), module.lower(), cst.Module([]).code_for_node(node))
 
-    stdlib = sorted((n for n in nodes if _top(n) in sys.stdlib_module_names), key=key)
+    future = sorted((n for n in nodes if _top(n) == "__future__"), key=key)  # must come first
+    stdlib = sorted((n for n in nodes if _top(n) in sys.stdlib_module_names
+                     and _top(n) != "__future__"), key=key)
     other = sorted((n for n in nodes if _top(n) not in sys.stdlib_module_names), key=key)
-    return [g for g in (stdlib, other) if g]
+    return [g for g in (future, stdlib, other) if g]
 
 
 def _top(node: cst.SimpleStatementLine) -> str:
