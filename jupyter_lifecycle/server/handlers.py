@@ -5,6 +5,10 @@ GET  stages?path=          the stage table for the folder of ``path`` (a noteboo
 GET  analyze?path=         the stage graph of a notebook (``graph_to_dict``), or 400 with the
                            bad cell's location
 POST convert               ``{"path", "force": false, "out": null, "package": null}`` → files
+GET  doctor?path=          the doctor's findings and maturity levels (``nb2pipe doctor
+                           --format json``)
+GET  suggest?path=         the auto-tagger's stage, confidence and reason per code cell;
+                           read-only, the notebook is never written
 GET  runs?path=&limit=     the notebook's recorded runs, newest first
 GET  runs/<id>             one run record, by its id or a prefix of at least 6 characters
 =========================  ==================================================================
@@ -220,6 +224,54 @@ class ConvertHandler(LifecycleHandler):
             self.finish(json.dumps(result))
 
 
+class DoctorHandler(LifecycleHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        from ..doctor import diagnose_context, load_context
+
+        async def work():
+            path = self.resolve(self.get_query_argument("path", None))
+            report = await in_thread(lambda: diagnose_context(load_context(path),
+                                                              self.api_path(path)))
+            data = report.to_dict()
+            for item in (*data["findings"], *data["evidence"]):
+                for key in ("message", "fix", "detail"):
+                    if isinstance(item.get(key), str):
+                        item[key] = self.sanitize(item[key])
+            for stage in data["stages"]:
+                stage["reasons"] = [self.sanitize(r) for r in stage["reasons"]]
+            return data
+
+        result = await self.guarded(work)
+        if result is not None:
+            self.finish(json.dumps(result))
+
+
+class SuggestHandler(LifecycleHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        from ..autotag.propose import propose_file
+
+        async def work():
+            path = self.resolve(self.get_query_argument("path", None))
+            plan = await in_thread(propose_file, path)
+            tags = {c.cell_index: c for c in plan.changes}
+            return {
+                "notebook": self.api_path(path),
+                "suggestions": [
+                    {"cell_index": s.cell_index, "cell_id": s.cell_id, "stage": s.stage,
+                     "shown_stage": s.shown_stage, "parameters": s.is_parameters,
+                     "confidence": s.confidence, "reason": self.sanitize(s.reason),
+                     "tags": list(tags[s.cell_index].new) if s.cell_index in tags else None}
+                    for s in plan.suggestions],
+                "notes": [self.sanitize(n) for n in plan.notes],
+            }
+
+        result = await self.guarded(work)
+        if result is not None:
+            self.finish(json.dumps(result))
+
+
 class RunsHandler(LifecycleHandler):
     def store_for(self, start: Path):
         """The store for ``start`` (a real path in the root); PathRefused if it would leave it."""
@@ -298,6 +350,8 @@ def setup_handlers(web_app, root_dir: str) -> None:
         (url_path_join(ns, "stages"), StagesHandler, args),
         (url_path_join(ns, "analyze"), AnalyzeHandler, args),
         (url_path_join(ns, "convert"), ConvertHandler, args),
+        (url_path_join(ns, "doctor"), DoctorHandler, args),
+        (url_path_join(ns, "suggest"), SuggestHandler, args),
         (url_path_join(ns, "runs"), RunsHandler, args),
         (url_path_join(ns, r"runs/([^/]+)"), RunsHandler, args),
     ])
