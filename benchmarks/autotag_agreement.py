@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from jupyter_lifecycle.autotag.agreement import measure  # noqa: E402
+from jupyter_lifecycle.autotag.agreement import measure
 
 
 def notebooks() -> list[Path]:

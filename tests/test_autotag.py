@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import make_notebook
 
 from jupyter_lifecycle.api import convert
 from jupyter_lifecycle.autotag import suggest
 from jupyter_lifecycle.autotag.agreement import measure, untagged_text
 from jupyter_lifecycle.cli import main
 from jupyter_lifecycle.notebook import parse_notebook, read_notebook
-
-from conftest import make_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_notebooks"

@@ -8,14 +8,13 @@ import traceback
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import make_notebook
 
 from jupyter_lifecycle.api import convert, load_graph
 from jupyter_lifecycle.autotag.agreement import untagged_text
 from jupyter_lifecycle.autotag.dialects import from_dialect
 from jupyter_lifecycle.cli import main
 from jupyter_lifecycle.notebook import parse_notebook, read_notebook
-
-from conftest import make_notebook
 
 MESSY = Path(__file__).parent / "notebooks" / "messy"
 

@@ -11,7 +11,7 @@ import re
 # Checked in this order: the first stage with a matching word wins ("Train and evaluate" → train).
 HEADING_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
     ("test", frozenset({"test", "tests", "testing", "unittest", "unittests", "autograder",
-                        "sanity", "pruebas", "tests"})),
+                        "sanity", "pruebas"})),
     ("validate", frozenset({"validate", "validation", "gate", "gates", "acceptance", "release",
                             "validierung", "validación", "validação", "check", "checks"})),
     ("monitor", frozenset({"monitor", "monitoring", "drift", "health", "überwachung",
@@ -29,7 +29,7 @@ HEADING_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
                             "avaliação", "effect", "error", "errors"})),
     ("train", frozenset({"train", "training", "fit", "fitting", "model", "models", "modeling",
                          "modelling", "baseline", "tune", "tuning", "search", "estimator",
-                         "training", "entraînement", "entrenamiento", "treinamento",
+                         "entraînement", "entrenamiento", "treinamento",
                          "trainieren", "forecast", "refit", "ensemble", "ensembles"})),
     ("prepare", frozenset({"prepare", "preparation", "preprocess", "preprocessing", "clean",
                            "cleaning", "feature", "features", "engineering", "split",
@@ -47,8 +47,8 @@ HEADING_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$", re.MULTILINE)
 # Phrases whose words would mislead: a test *set* is prepared, cross-validation trains.
 PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(train[-/ ]?(and[- ])?)?test[- ](set|split|data)s?\b", re.I), " split "),
-    (re.compile(r"\bcross[- ]validat\w*", re.I), " training "),
+    (re.compile(r"\b(train[-/ ]?(and[- ])?)?test[- ](set|split|data)s?\b", re.IGNORECASE), " split "),
+    (re.compile(r"\bcross[- ]validat\w*", re.IGNORECASE), " training "),
 )
 _WORD = re.compile(r"[^\W_]+")
 

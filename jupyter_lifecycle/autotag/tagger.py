@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..analysis.cache import AnalysisCache, analyze_sources
 from ..notebook.model import Cell, TaggedNotebook
-from .dataflow import parameters_candidate, read_later, unread
+from .dataflow import parameters_candidate, read_later
 from .facts import CellFacts, cell_facts
 from .headings import heading_stage
 from .model import Suggestion
@@ -122,7 +122,7 @@ def _dataflow_pass(nb_facts: list[CellFacts], chosen: list[tuple[str, float, str
     cells whose values an exported cell reads join the stage before them."""
     result = list(chosen)
     for i in range(len(result) - 1, -1, -1):
-        stage, confidence, reason = result[i]
+        stage, confidence, _ = result[i]
         exporting = [s in exported or s == "test" for s, _, _ in result]
         facts = nb_facts[i]
         if stage in exported and stage not in KEEP_AS_IS and "metrics" not in facts.values:
