@@ -118,6 +118,14 @@ def test_an_explore_looking_cell_whose_values_a_stage_reads_is_not_explore():
     assert stages_of(cells)[3] != "explore"
 
 
+def test_only_a_cell_that_asserts_becomes_a_test_under_a_tests_heading():
+    cells = PIPELINE[:6] + [("## Tests", [], "markdown"), ("X_small = X_test[:5]", []),
+                            ("assert len(X_small) == 5", []),
+                            ('metrics = {"n": float(len(model.predict(X_small)))}', [])]
+    found = stages_of(cells)
+    assert found[7] == "test" and found[6] not in ("test", "explore")
+
+
 def test_the_first_literal_cell_that_later_cells_read_is_proposed_as_parameters():
     cells = [("import numpy as np", []), ('unused = 3', []), ("alpha = 0.5\nn = 10", []),
              ("x = np.ones(n) * alpha", [])]

@@ -89,7 +89,8 @@ def _first_pass(cells: tuple[Cell, ...], nb_facts: list[CellFacts], contexts: li
             weight, reason = scores[context.hint]
             scores[context.hint] = (weight + HEADING_WEIGHT, f"{reason}, under '{context.heading}'")
         rule = best(scores)
-        hinted = context.hint is not None
+        # a heading says "Tests" over set-up code too; only a cell that asserts becomes a test
+        hinted = context.hint is not None and (context.hint != "test" or facts.asserts > 0)
         if not facts.parsed:
             stage, confidence, reason = (context.hint or previous, 0.3,
                                          "the cell does not parse; " +
@@ -130,7 +131,7 @@ def _dataflow_pass(nb_facts: list[CellFacts], chosen: list[tuple[str, float, str
                     and confidence < 0.9:
                 names = ", ".join(sorted(facts.values | facts.mutates)[:3])
                 result[i] = ("explore", 0.5, f"nothing exported reads its values ({names})")
-        elif stage == "explore":
+        elif stage in ("explore", "test"):  # neither passes values on to the pipeline
             needed = read_later(nb_facts, i, exporting)
             if needed:
                 before = next((s for s, _, _ in reversed(result[:i]) if s in exported), "setup")
