@@ -4,7 +4,6 @@ levels, --fail-under, the three formats, bad input, the pre-commit hook, every s
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys

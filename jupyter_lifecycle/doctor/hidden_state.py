@@ -140,7 +140,7 @@ def _compare(ctx, cell: Cell, name: str, line: int, ran: int | None, order: int 
         return Finding(
             "hidden-state.later-binding", Severity.HIGH,
             f"cell {cell.index} read `{name}` as bound by cell {ran} below it (run earlier); "
-            f"top to bottom it reads cell {order}'s", f"rerun the notebook top to bottom "
+            f"top to bottom it reads cell {order}'s", "rerun the notebook top to bottom "
             "(Restart Kernel and Run All) and save it", (ctx.ref(cell, line), ctx.ref(by_index[ran])))
     return Finding(
         "hidden-state.binding-differs", Severity.HIGH,
