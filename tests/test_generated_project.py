@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
+import io
 import re
 import tomllib
 
@@ -183,3 +184,24 @@ def test_a_long_signature_is_wrapped_one_parameter_a_line(tmp_path):
     assert "    parameter_number_5: int,\n):\n" in text
     signature = text[text.index("def train("):text.index("):\n") + 3]
     assert max(len(line) for line in signature.splitlines()) <= 100
+
+
+@pytest.mark.parametrize("metrics_shown", [False, True])
+def test_generated_tests_are_pyflakes_clean_with_and_without_a_regression_test(tmp_path, metrics_shown):
+    from pyflakes.api import check
+    from pyflakes.reporter import Reporter
+
+    nb = make_notebook([("n = 2", ["parameters"]), ("x = list(range(n))", ["lifecycle:ingest"]),
+                        ("metrics = {'size': len(x)}\nmetrics", ["lifecycle:evaluate"]),
+                        ("assert len(x) == n", ["lifecycle:test"])])
+    if metrics_shown:
+        nb.cells[2].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "{'size': 2}"},
+                                                      execution_count=1)]
+    path = tmp_path / "small.ipynb"
+    nbformat.write(nb, path)
+    files = generated(path)
+    assert ("tests/expected_metrics.json" in files) == metrics_shown
+    for name, text in files.items():
+        if name.startswith("tests/") and name.endswith(".py"):
+            messages = io.StringIO()
+            assert check(text, name, Reporter(messages, messages)) == 0, messages.getvalue()

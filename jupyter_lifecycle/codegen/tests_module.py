@@ -100,16 +100,12 @@ def pipeline_run(pipeline_workdir) -> PipelineRun:
 _PIPELINE_TESTS = '''
 import inspect
 import json
-import math
-from pathlib import Path
-
+{regression_imports}
 import pytest
 
 from {package} import STAGES, Params, ParamsError
 from {package} import __main__ as cli
-
-EXPECTED = Path(__file__).with_name("expected_metrics.json")
-
+{expected}
 
 def test_package_imports_and_lists_its_stages():
     assert STAGES == {stages}
@@ -314,8 +310,12 @@ def test_files(graph: StageGraph, package: str, expected_metrics: dict | None,
         graph, "Fixtures: the pipeline, run once per test session.", list(conftest.body))), "static"))
     stages = tuple(n.name for n in graph.stages)
     defaults = {p.name: p.value for p in graph.params}
-    code = _PIPELINE_TESTS.format(package=package, stages=repr(stages), defaults=repr(defaults),
-                                  results=_set_literal(graph.result_names))
+    regression = expected_metrics is not None
+    code = _PIPELINE_TESTS.format(
+        package=package, stages=repr(stages), defaults=repr(defaults),
+        results=_set_literal(graph.result_names),
+        regression_imports="import math\nfrom pathlib import Path\n" if regression else "",
+        expected='\nEXPECTED = Path(__file__).with_name("expected_metrics.json")\n' if regression else "")
     if expected_metrics is not None:
         code += _REGRESSION_TEST
     files.append(GeneratedFile("tests/test_pipeline.py", render(module(
