@@ -66,7 +66,7 @@ REALISTIC = {
 ODD_SYNTAX = ["return data", "x = 1\nyield x", "nonlocal data", "r = await f()",
               "async for a in b:\n    pass", "x = 1\x00", "s = 'a\x00'", "break",
               "%%time\nz = 2\nreturn z", "%%bash\necho hi", "files = !ls", "%time return 1",
-              "global data\ndata = 1",  # a __future__ import: see the xfail test at the end
+              "global data\ndata = 1", "from __future__ import annotations",
               "x = " + "(" * 230 + "1" + ")" * 230, "x = " + "+".join(["a"] * 3000),
               "x = " + " or ".join(["a"] * 500), "def f(:\n    pass", "x = [1, 2",
               "f() = 1", "del f()", "import a.b as", "x = 1\n  y = 2", "%%writefile a.py\nx=1",
@@ -362,11 +362,9 @@ def test_an_unparsable_explore_cell_does_not_hide_an_undefined_name():
     assert [d.code for d in result.errors] == ["undefined-name"], [str(d) for d in result.errors]
 
 
-@pytest.mark.xfail(strict=True, raises=SyntaxError,
-                   reason="found by the fuzzer: a test cell's `from __future__` import is written "
-                          "into tests/test_notebook_cells.py after other statements, so the file "
-                          "does not compile; the self-check (symtable, ast.parse) does not see it")
 def test_a_future_import_in_a_test_cell_does_not_break_the_generated_tests():
+    """Found by the fuzzer: it was written inside a generated test function, which does not
+    compile; the self-check now compiles every module too."""
     text = edited(lambda nb: nb["cells"].append(
         {"cell_type": "code", "id": "fut", "metadata": {"tags": ["lifecycle:test"]},
          "execution_count": None, "outputs": [], "source": "from __future__ import annotations"}))

@@ -82,7 +82,7 @@ def block_statements(graph: StageGraph, block: Block) -> list[cst.BaseStatement]
     """A cell's kept statements, the first carrying a provenance comment and the cell's header."""
     renames = graph.renames.get(block.cell.id, {})
     statements = [rewrite(renamed(tidy(s), renames.get(n.index)), graph.injected)
-                  for n, s in zip(block.names, block.statements)]
+                  for n, s in zip(block.names, block.statements) if not _future_import(s)]
     if not statements:
         return []
     first = statements[0]
@@ -91,6 +91,15 @@ def block_statements(graph: StageGraph, block: Block) -> list[cst.BaseStatement]
     leading.extend(first.leading_lines)
     statements[0] = first.with_changes(leading_lines=leading)
     return statements
+
+
+def _future_import(statement: cst.BaseStatement) -> bool:
+    """``from __future__ import ...``: allowed only at the top of a module, and moot in code
+    that a generated function body holds."""
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.ImportFrom)
+            and isinstance(statement.body[0].module, cst.Name)
+            and statement.body[0].module.value == "__future__")
 
 
 def package_name_for(notebook_path: str) -> str:

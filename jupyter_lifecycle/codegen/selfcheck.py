@@ -50,6 +50,7 @@ def _check_module(f: GeneratedFile, nb: TaggedNotebook) -> list[Diagnostic]:
     try:
         table = symtable.symtable(f.text, f.path, "exec")
         tree = ast.parse(f.text, f.path)
+        compile(tree, f.path, "exec", dont_inherit=True)  # what only the compiler checks
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         return [_internal(nb, f, line, f"generated {f.path} does not compile: {exc.msg if isinstance(exc, SyntaxError) else exc}")]
