@@ -4,6 +4,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { IDiagnostic } from './diagnostics';
+import { IDoctorReport, ISuggestResult } from './doctor';
 import { IRunRecord } from './runs';
 import { IStageTableData } from './stages';
 
@@ -107,6 +108,14 @@ export class LifecycleAPI {
       method: 'POST',
       body: JSON.stringify({ path, ...options })
     });
+  }
+
+  doctor(path: string): Promise<IDoctorReport> {
+    return this.requester.request(`doctor?path=${encodeURIComponent(path)}`);
+  }
+
+  suggest(path: string): Promise<ISuggestResult> {
+    return this.requester.request(`suggest?path=${encodeURIComponent(path)}`);
   }
 
   runs(path: string, limit = 50): Promise<{ runs: IRunRecord[]; store: string | null }> {

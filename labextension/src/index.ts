@@ -58,7 +58,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       tag: stage => controller.tagSelected(stage),
       convert: () => void app.commands.execute(CommandIDs.convert),
       analyze: () => void controller.analyze(),
-      jumpTo: (index, how) => controller.jumpTo(index, how)
+      jumpTo: (index, how) => controller.jumpTo(index, how),
+      doctor: { api: api(), jumpTo: (index, how) => controller.jumpTo(index, how) }
     });
     sidebar.title.icon = stagesIcon;
     app.shell.add(sidebar, 'left', { rank: 650 });

@@ -14,12 +14,15 @@ import { groupByStage, ICellStage, JumpMode, jumpModeOf } from './model';
 import { stageLabel, textColorOn } from './stages';
 import { IStagesChange, NotebookStageState } from './state';
 import { el } from './dom';
+import { DoctorSection, IDoctorDeps } from './doctorpanel';
 
 export interface ISidebarActions {
   tag(stage: string | null): void;
   convert(): void;
   analyze(): void;
   jumpTo(index: number, how: JumpMode): void;
+  /** The doctor section's server access; without it the sidebar has no doctor section. */
+  doctor?: IDoctorDeps;
 }
 
 interface IGroupView {
@@ -51,7 +54,12 @@ export class LifecycleSidebar extends Widget {
     this._groups = el('div', 'jp-lifecycle-groups');
     this._groups.setAttribute('role', 'tree');
     this._empty = el('div', 'jp-lifecycle-empty', 'Open a notebook to see its lifecycle stages.');
-    node.append(header, this._chips, this._diagnostics, this._convertResult, this._groups, this._empty);
+    this._doctor = actions.doctor ? new DoctorSection(actions.doctor) : null;
+    node.append(header, this._chips, this._diagnostics);
+    if (this._doctor) {
+      node.append(this._doctor.node);
+    }
+    node.append(this._convertResult, this._groups, this._empty);
     node.addEventListener('click', this._onClick);
     this._renderEmpty();
   }
@@ -84,10 +92,15 @@ export class LifecycleSidebar extends Widget {
       this._title.textContent = panel.context.localPath.split('/').pop() || 'Lifecycle';
       this._title.title = panel.context.path;
     }
+    this._doctor?.setNotebook(panel, state ? () => state.table : null);
     this._renderEmpty();
     this._renderChips();
     this._renderDiagnostics();
     this.render({ indices: null, regroup: true });
+  }
+
+  get doctor(): DoctorSection | null {
+    return this._doctor;
   }
 
   /** Show what a conversion wrote (or why it wrote nothing). */
@@ -362,5 +375,6 @@ export class LifecycleSidebar extends Widget {
   private _groups: HTMLElement;
   private _empty: HTMLElement;
   private _rows: HTMLElement[] = [];
+  private _doctor: DoctorSection | null;
   private _groupViews = new Map<string, IGroupView>();
 }
