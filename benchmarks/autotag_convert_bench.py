@@ -64,7 +64,8 @@ def check(notebook: Path, work: Path) -> tuple[str, str]:
         return "tested", tag.stderr.strip()[:160]
     verify = run([str(BIN / "nb2pipe"), "verify", str(nb), "--package", str(package)], folder, env)
     if verify.returncode != 0:
-        return "tested", (verify.stdout + verify.stderr).strip().splitlines()[-1][:160]
+        lines = [line for line in verify.stdout.splitlines() if line.strip()]
+        return "tested", (lines[-1] if lines else verify.stderr.strip()[-160:])[:160]
     return "verified", ""
 
 

@@ -126,7 +126,10 @@ def _dataflow_pass(nb_facts: list[CellFacts], chosen: list[tuple[str, float, str
         stage, confidence, _ = result[i]
         exporting = [s in exported or s == "test" for s, _, _ in result]
         facts = nb_facts[i]
-        if stage in exported and stage not in KEEP_AS_IS and "metrics" not in facts.values:
+        # a cell that defines functions is needed wherever they are called (and its values may
+        # be what they read, like a default argument)
+        if stage in exported and stage not in KEEP_AS_IS and "metrics" not in facts.values \
+                and not facts.definitions:
             if (facts.values or facts.mutates) and not read_later(nb_facts, i, exporting) \
                     and confidence < 0.9:
                 names = ", ".join(sorted(facts.values | facts.mutates)[:3])
