@@ -37,7 +37,8 @@ def auto_tag(notebook: str, dialect: str | None, write: bool, overwrite: bool) -
         table.add_row(str(s.cell_index), escape(s.cell_id), stage, f"{s.confidence:.2f}",
                       escape(s.reason), escape(cells[s.cell_index].first_line[:50]))
     console.print(table)
-    for note in plan.notes:
+    hints = [d.message for d in nb.diagnostics if d.code == "foreign-tags" and dialect is None]
+    for note in (*plan.notes, *hints):
         console.print(f"[yellow]note:[/] {escape(note)}")
     if not write:
         diff = tags_diff(plan)

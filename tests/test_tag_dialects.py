@@ -140,6 +140,14 @@ def test_stages_prints_the_migration_hint_once(tmp_path):
     assert result.stderr.count("nb2pipe tag --from kale") == 1
 
 
+def test_tag_auto_on_a_kale_notebook_names_the_migration_and_keeps_its_skip(tmp_path):
+    nb = write(tmp_path / "kale.ipynb", KALE)
+    result = run("tag", "--auto", nb)
+    check(result, 0)
+    assert result.stdout.count("nb2pipe tag --from kale") == 1
+    assert "+cell 10 (c10): skip, lifecycle:skip" in result.stdout
+
+
 def test_a_notebook_without_foreign_tags_gets_no_hint():
     nb = nb_of([("import os", ["lifecycle:setup"]), ("x = 1", ["keep-me"])])
     assert not [d for d in nb.diagnostics if d.code == "foreign-tags"]
