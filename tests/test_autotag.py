@@ -157,7 +157,7 @@ def test_agreement_with_the_hand_tagged_notebooks_stays_above_the_measured_floor
     results = [measure(path) for path in LABELLED]
     cells = sum(len(r.cells) for r in results)
     agreed = sum(r.agreed for r in results)
-    assert len(results) == 27 and cells == 350
+    assert len(results) >= 27 and cells >= 350  # the set only grows
     assert agreed / cells >= AGREEMENT_FLOOR, [
         (Path(r.notebook).stem, c.cell_index, c.label, c.proposed)
         for r in results for c in r.cells if not c.agrees]
