@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +109,7 @@ def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel, prun
     if dry_run:
         result.plan = plan_write(files, out)
         return result
-    source = {"name": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    source = {"name": path.name, "sha256": nb.sha256}  # of the bytes converted
     result.plan = write_tree(files, out, force=force, source=source)
     result.written = True
     return result

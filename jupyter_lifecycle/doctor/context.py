@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -83,5 +82,5 @@ def load_context(path: str | Path, use_cache: bool = True) -> Context:
             cache.close()
     resolved = path.resolve()
     return Context(path=resolved, notebook=graph.notebook, graph=graph, analyses=analyses,
-                   sha256=hashlib.sha256(resolved.read_bytes()).hexdigest(),
+                   sha256=nb.sha256,
                    root=find_root(resolved), store=RunStore(store_for(resolved.parent)))

@@ -15,6 +15,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from ..codegen.common import package_name_for
+from ..codegen.project_files import module_distributions
 from .context import Context
 from .model import CellRef, Finding, Severity
 
@@ -27,7 +28,7 @@ OURS = frozenset({"jupyter_lifecycle"})
 @lru_cache(maxsize=1)
 def _distributions() -> dict[str, tuple[str, ...]]:
     try:
-        return {k: tuple(v) for k, v in importlib.metadata.packages_distributions().items()}
+        return {k: tuple(v) for k, v in module_distributions().items()}
     except Exception:  # a broken installed distribution must not break the doctor
         return {}
 

@@ -47,6 +47,7 @@ class TaggedNotebook:
     kernel_name: str | None
     nbformat_minor: int
     diagnostics: tuple[Diagnostic, ...] = ()
+    sha256: str | None = None  # of the file's bytes as read (None: parsed from text)
 
     @property
     def name(self) -> str:

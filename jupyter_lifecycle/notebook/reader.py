@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import Diagnostic, Location, NotebookError, Severity
@@ -23,14 +25,15 @@ def read_notebook(path: str | Path, table: StageTable | None = None) -> TaggedNo
         size = path.stat().st_size
         if size > MAX_NOTEBOOK_BYTES:
             raise NotebookError(too_big(size), Location(str(path)))
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise NotebookError("no such notebook", Location(str(path))) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise NotebookError(f"cannot read the notebook: {exc}", Location(str(path))) from None
     if table is None:
         table = load_stage_table(path.parent)
-    return parse_notebook(text, str(path), table)
+    return replace(parse_notebook(text, str(path), table), sha256=hashlib.sha256(data).hexdigest())
 
 
 def parse_notebook(text: str, path: str, table: StageTable | None = None) -> TaggedNotebook:

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import os
 import shutil
@@ -26,17 +25,13 @@ from ..errors import Location, OutputError
 from ..fsutil import current_umask
 from . import confined, journal
 from .confined import UnsafePath
-from .journal import Change, JournalError
+from .journal import Change, JournalError, sha256
 
 if TYPE_CHECKING:  # only its .path and .text are read; importing codegen would load libcst
     from ..codegen.common import GeneratedFile
 
 MANIFEST = ".nb2pipe-manifest.json"
 _STAGING_MARK = ".nb2pipe-staging"
-
-
-def _sha(text: bytes) -> str:
-    return hashlib.sha256(text).hexdigest()
 
 
 @dataclass
@@ -148,7 +143,7 @@ def _plan_existing(plan: Plan, files: list[GeneratedFile], out_dir: Path, read: 
         plan.current[f.path] = current
         if current == f.text.encode("utf-8"):
             plan.unchanged.append(f.path)
-        elif manifest.get(f.path) == _sha(current):
+        elif manifest.get(f.path) == sha256(current):
             plan.update.append(f.path)
         else:
             plan.conflicts.append(f.path)
@@ -156,7 +151,7 @@ def _plan_existing(plan: Plan, files: list[GeneratedFile], out_dir: Path, read: 
         if path in new_paths or path == MANIFEST:
             continue
         current = read(path)
-        if current is not None and _sha(current) == digest:
+        if current is not None and sha256(current) == digest:
             plan.current[path] = current
             plan.remove.append(path)
 
@@ -210,7 +205,7 @@ def _refuse_conflicts(plan: Plan, out_dir: Path) -> None:
 
 
 def _manifest_text(files: list[GeneratedFile], source: dict | None = None) -> str:
-    manifest: dict = {"generator": "nb2pipe", "files": {f.path: _sha(f.text.encode("utf-8")) for f in files}}
+    manifest: dict = {"generator": "nb2pipe", "files": {f.path: sha256(f.text.encode("utf-8")) for f in files}}
     if source is not None:
         manifest["notebook"] = source
     return json.dumps(manifest, indent=1, sort_keys=True) + "\n"
@@ -220,13 +215,13 @@ def _changes(plan: Plan, files: list[GeneratedFile], read: _Reader, source: dict
     """The journal's changes: creations, updates, removals, then the manifest (if it differs)."""
     by_path = {f.path: f for f in files}
     changes = [Change(path, by_path[path].text.encode("utf-8"), None) for path in plan.create]
-    changes += [Change(path, by_path[path].text.encode("utf-8"), _sha(plan.current[path]))
+    changes += [Change(path, by_path[path].text.encode("utf-8"), sha256(plan.current[path]))
                 for path in plan.update]
-    changes += [Change(path, None, _sha(plan.current[path])) for path in plan.remove]
+    changes += [Change(path, None, sha256(plan.current[path])) for path in plan.remove]
     manifest = _manifest_text(files, source).encode("utf-8")
     old = read(MANIFEST)
     if changes or old != manifest:
-        changes.append(Change(MANIFEST, manifest, _sha(old) if old is not None else None))
+        changes.append(Change(MANIFEST, manifest, sha256(old) if old is not None else None))
     return changes
 
 
