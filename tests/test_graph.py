@@ -216,7 +216,7 @@ def test_pytest_style_functions_in_a_test_cell_get_their_values_and_are_called(t
     files, _ = generate_package(g, "nb_pipeline")
     text = {f.path: f.text for f in files}["tests/test_notebook_cells.py"]
     assert text.rstrip().endswith("test_scaled()")  # called, so its asserts run
-    assert "scaled = results['scaled']" in text
+    assert "scaled = values['scaled']" in text  # from the stage's snapshot
 
 
 def test_loop_carried_accumulator_is_local_with_a_warning_unless_an_earlier_stage_provides_it():

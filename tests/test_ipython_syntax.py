@@ -133,11 +133,13 @@ def test_display_statements_are_dropped_but_calls_with_effects_are_kept():
     assert dict(a.dropped) == {1: "display", 3: "display", 4: "bare-expression"}
 
 
-def test_trailing_bare_name_is_dropped_but_a_mid_cell_call_chain_is_not():
+def test_a_bare_expression_that_only_looks_is_dropped_an_unknown_call_is_not():
     a = analyze_source("metrics = {'a': 1.0}\nmetrics\n")
     assert dict(a.dropped) == {1: "bare-expression"}
-    b = analyze_source("df.head()\nx = 1\n")  # not last: kept (it might be anything)
-    assert not b.dropped
+    b = analyze_source("df.head()\nx = 1\n")  # head only reads: nothing to keep, last or not
+    assert dict(b.dropped) == {0: "bare-expression"}
+    c = analyze_source("df.refresh()\nx = 1\n")  # unknown: it might be anything, kept
+    assert not c.dropped
 
 
 # Cells libcst parses but Python refuses to compile: exported, they would not compile (or would
