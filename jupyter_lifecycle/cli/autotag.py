@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import click
 
+from .output import console, fail
+
 
 def auto_tag(notebook: str, dialect: str | None, write: bool, overwrite: bool) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from .autotag.plan import tags_diff
-    from .autotag.propose import propose, write_plan
-    from .cli import _console, _fail
-    from .errors import LifecycleError
-    from .notebook import read_notebook
+    from ..autotag.plan import tags_diff
+    from ..autotag.propose import propose, write_plan
+    from ..errors import LifecycleError
+    from ..notebook import read_notebook
 
     try:
         nb = read_notebook(notebook)
@@ -22,8 +23,8 @@ def auto_tag(notebook: str, dialect: str | None, write: bool, overwrite: bool) -
         if write:
             changed, kept_format = write_plan(plan, nb)
     except LifecycleError as exc:
-        _fail(exc)
-    console = _console()
+        fail(exc)
+    out = console()
     kept = {c.cell_index for c in plan.changes if c.old == c.new}
     table = Table(title=f"{escape(notebook)}: proposed stages", title_justify="left")
     for column in ("#", "id", "stage", "conf.", "why", "first line"):
@@ -36,19 +37,19 @@ def auto_tag(notebook: str, dialect: str | None, write: bool, overwrite: bool) -
             stage += f" [dim](keeps {cells[s.cell_index].explicit_stage})[/]"
         table.add_row(str(s.cell_index), escape(s.cell_id), stage, f"{s.confidence:.2f}",
                       escape(s.reason), escape(cells[s.cell_index].first_line[:50]))
-    console.print(table)
+    out.print(table)
     hints = [d.message for d in nb.diagnostics if d.code == "foreign-tags" and dialect is None]
     for note in (*plan.notes, *hints):
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        out.print(f"[yellow]note:[/] {escape(note)}")
     if not write:
         diff = tags_diff(plan)
-        click.echo(diff, nl=False) if diff else console.print("no tags would change")
+        click.echo(diff, nl=False) if diff else out.print("no tags would change")
         if diff:
-            console.print(f"{len(plan.changed)} cell(s) would change; add --write to tag them")
+            out.print(f"{len(plan.changed)} cell(s) would change; add --write to tag them")
         return
     if not changed:
-        console.print("nothing to change")
+        out.print("nothing to change")
         return
-    console.print(f"tagged {len(changed)} cell(s): {', '.join(map(str, changed))}")
+    out.print(f"tagged {len(changed)} cell(s): {', '.join(map(str, changed))}")
     if not kept_format:
-        console.print("[yellow]note:[/] the file's JSON layout was normalised (nbformat style)")
+        out.print("[yellow]note:[/] the file's JSON layout was normalised (nbformat style)")

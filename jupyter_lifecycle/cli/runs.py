@@ -1,267 +1,57 @@
-"""``nb2pipe run`` and ``nb2pipe runs list|show|compare``: thin click commands, rich output.
+"""``nb2pipe runs list|show|compare|export``: the recorded runs, rich tables.
 
-Exit codes: 0 ok · 1 the notebook failed (its run is recorded as ``failed``) or no record could
-be collected · 2 usage or input errors (missing notebook, bad parameters, unknown run).
-papermill, nbclient and rich are imported inside the commands, so ``nb2pipe --help`` stays fast.
+Exit codes: 0 ok · 2 usage or input errors (no such run, ambiguous prefix).
+rich is imported inside the commands, so ``nb2pipe --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-from datetime import datetime
 from pathlib import Path
 
 import click
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
-RUN_EPILOG = ("Exit codes: 0 completed, 1 the notebook failed (recorded as a failed run), "
-              "2 usage or input error.")
+from .formatting import duration as _duration
+from .formatting import short as _short
+from .formatting import stages_table as _stages_table
+from .formatting import status as _status
+from .formatting import value as _value
+from .formatting import when as _when
+from .output import console, fail
+from .output import esc as _esc
+from .run import STORE_HELP as _STORE_HELP
+
 RUNS_EPILOG = "Exit codes: 0 ok, 2 usage or input error (no such run, ambiguous prefix)."
-STATUS_STYLE = {"completed": "green", "failed": "red", "running": "yellow"}
-_STORE_HELP = ("Run store [default: $JUPYTER_LIFECYCLE_STORE, else .lifecycle/runs.sqlite in "
-               "the project root: the nearest folder upward with .lifecycle, .git or "
-               "pyproject.toml].")
 
 
 def _console(stderr: bool = False):
-    import os
-
-    from rich.console import Console
-
-    console = Console(stderr=stderr, highlight=False)
-    if not console.is_terminal and not os.environ.get("COLUMNS"):
-        console.width = 120  # logs and pipes: rich's default of 80 columns folds the tables
-    return console
-
-
-def _fail(message: str, code: int = EXIT_INPUT) -> None:
-    from rich.markup import escape
-
-    _console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
-    sys.exit(code)
-
-
-def _esc(value) -> str:
-    from rich.markup import escape
-
-    return escape(str(value))
-
-
-def _when(iso: str | None) -> str:
-    if not iso:
-        return "—"
-    try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return iso
-
-
-def _duration(seconds) -> str:
-    if seconds is None:
-        return "—"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.2f} s"
-    minutes, rest = divmod(int(round(seconds)), 60)
-    return f"{minutes}m {rest:02d}s"
-
-
-def _value(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if value is None:
-        return "—"
-    return value if isinstance(value, str) else json.dumps(value, default=str)
-
-
-def _short(value) -> str:
-    """Hashes shortened to 12 characters for tables (``runs show --json`` has them whole)."""
-    text = _value(value)
-    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
-        return text[:12] + "…"
-    return text
-
-
-def _status(status: str | None) -> str:
-    return f"[{STATUS_STYLE.get(status or '', 'white')}]{_esc(status or '?')}[/]"
-
-
-def _pairs(mapping: dict | None, limit: int | None = None) -> str:
-    items = list((mapping or {}).items())
-    shown = ", ".join(f"{k}={_value(v)}" for k, v in items[:limit] if True)
-    if limit is not None and len(items) > limit:
-        shown += f", … (+{len(items) - limit})"
-    return shown or "—"
+    return console(stderr, soft_wrap=False)
 
 
 def _store(store: str | None) -> Path:
-    from .capture import _config
+    from ..capture import _config
 
     return Path(store).resolve() if store else _config.store_for(Path.cwd())
 
 
-# -- nb2pipe run ----------------------------------------------------------------------------------
-@click.command(epilog=RUN_EPILOG)
-@click.argument("notebook", type=click.Path(dir_okay=False))
-@click.option("-p", "--parameter", "parameters", type=(str, str), multiple=True,
-              metavar="NAME VALUE", help="A parameter, parsed like papermill's -p (repeatable).")
-@click.option("-f", "--parameters-file", "parameter_files", multiple=True,
-              type=click.Path(dir_okay=False), help="YAML or JSON file of parameters "
-              "(applied before -p; repeatable).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Executed notebook [default: .lifecycle/outputs/<run id>.ipynb in the "
-              "project root].")
-@click.option("-k", "--kernel", help="Kernel name [default: the notebook's kernelspec].")
-@click.option("--store", type=click.Path(dir_okay=False), help=_STORE_HELP)
-@click.option("--fingerprint", is_flag=True,
-              help="Fingerprint every stage's outputs (from the stage graph) so the run can be "
-              "verified later.")
-@click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON.")
-def run(notebook, parameters, parameter_files, output, kernel, store, fingerprint, as_json):
-    """Execute NOTEBOOK through papermill and record the run (params, metrics, per-stage
-    timings, environment, git, data and artifacts) in the run store."""
-    from .run.runner import RunInputError, run_notebook
-
-    boundaries = None
-    if fingerprint:
-        boundaries = _boundaries(notebook)
-    try:
-        if as_json:
-            outcome = run_notebook(notebook, parameters, parameter_files, output=output,
-                                   kernel=kernel, store=store, boundaries=boundaries)
-        else:
-            outcome = _run_with_progress(run_notebook, notebook, parameters, parameter_files,
-                                         output=output, kernel=kernel, store=store,
-                                         boundaries=boundaries)
-    except RunInputError as exc:
-        _fail(str(exc))
-    record = outcome.record
-    if as_json:
-        click.echo(json.dumps(record if record is not None else {
-            "run_id": outcome.run_id, "status": outcome.status, "problem": outcome.problem},
-            indent=2, default=str))
-    elif record is not None:
-        _print_summary(record, outcome)
-    err = _console(stderr=True)
-    if record is not None and record.get("store_error"):
-        err.print(f"[yellow]warning:[/] the record could not be written to the run store "
-                  f"({_esc(record['store_error'])}); it is kept in "
-                  f"{_esc(outcome.output)} (metadata.lifecycle.run)")
-    if record is not None:
-        _log_live(notebook, record, err)
-    if outcome.problem:
-        err.print(f"[bold red]error:[/] {_esc(outcome.problem)}")
-        if outcome.kernel_log:
-            err.print(f"[dim]the kernel's last output:[/]\n{_esc(outcome.kernel_log)}")
-    if outcome.status != "completed":
-        failure = (record or {}).get("failure") or {}
-        where = (f"cell {failure.get('index')} (id {failure.get('cell_id')}, stage "
-                 f"{failure.get('stage')})" if failure.get("cell_id") else
-                 f"cell {outcome.error['index']}" if outcome.error else "the run")
-        error = failure.get("error") or ({"name": outcome.error["ename"],
-                                          "message": outcome.error["evalue"]}
-                                         if outcome.error else None)
-        what = f": {error['name']}: {error['message']}" if error else ""
-        err.print(f"[bold red]failed:[/] {_esc(where)}{_esc(what)} — recorded as run "
-                  f"{outcome.run_id[:12]}; output {_esc(outcome.output)}")
-        sys.exit(EXIT_FAILED)
-    if record is None:
-        sys.exit(EXIT_FAILED)
-
-
-def _log_live(notebook: str, record: dict, err) -> None:
-    """Export the run to MLflow when configured (env var or ``[tool.nb2pipe]``); never fatal."""
-    from .store.mlflow_export import configured_tracking_uri, export_record
-
-    uri = configured_tracking_uri(Path(notebook).resolve().parent)
-    if not uri:
-        return
-    try:
-        export_record(record, uri)
-    except Exception as exc:  # MLflow missing, unreachable, or refusing: the run still counts
-        err.print(f"[yellow]warning:[/] could not log the run to MLflow at {_esc(uri)}: {_esc(exc)}")
-
-
-def _boundaries(notebook: str) -> dict | None:
-    try:
-        from .run.runner import stage_boundaries
-
-        return stage_boundaries(Path(notebook)) or None
-    except Exception as exc:  # a notebook the converter cannot analyse still runs
-        _console(stderr=True).print(f"[yellow]warning:[/] no fingerprints: the stage graph "
-                                    f"could not be built ({_esc(exc)})")
-        return None
-
-
-def _run_with_progress(run_notebook, *args, **kwargs):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn)
-
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                        MofNCompleteColumn(), TextColumn("cells"), TimeElapsedColumn(),
-                        console=_console(stderr=True), transient=True)
-    with progress:
-        task = progress.add_task(f"running {Path(args[0]).name}", total=None)
-
-        def on_cell(done, total):
-            progress.update(task, completed=done, total=total)
-
-        return run_notebook(*args, on_cell=on_cell, **kwargs)
-
-
-def _print_summary(record: dict, outcome) -> None:
-    from rich.table import Table
-
-    console = _console()
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    nb = record.get("notebook") or {}
-    table.add_row("run", record["run_id"])
-    table.add_row("notebook", _esc(nb.get("relpath") or nb.get("path")))
-    table.add_row("status", _status(record.get("status")))
-    table.add_row("duration", _duration(record.get("duration_s")))
-    table.add_row("params", _esc(_pairs(record.get("params"))))
-    table.add_row("metrics", _esc(_pairs(record.get("metrics"))))
-    table.add_row("output", _esc(outcome.output))
-    table.add_row("store", _esc(outcome.store))
-    console.print(table)
-    if record.get("stages"):
-        console.print(_stages_table(record))
-
-
-def _stages_table(record: dict):
-    from rich.table import Table
-
-    table = Table(title="stages", title_justify="left")
-    for column in ("stage", "cells", "duration"):
-        table.add_column(column, justify="right" if column != "stage" else "left")
-    for stage, info in record["stages"].items():
-        table.add_row(_esc(stage), str(info.get("cells")), _duration(info.get("duration_s")))
-    return table
-
-
-# -- nb2pipe runs ---------------------------------------------------------------------------------
 @click.group(epilog=RUNS_EPILOG)
 def runs():
     """List, show and compare recorded runs (refer to a run by a unique prefix of its id)."""
 
 
 def _open(store: str | None):
-    from .capture.store import RunStore
+    from ..capture.store import RunStore
 
     return RunStore(_store(store))
 
 
 def _get(store, ref: str) -> dict:
-    from .capture.store import StoreError
+    from ..capture.store import StoreError
 
     try:
         return store.get(ref)
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @runs.command("list", epilog=RUNS_EPILOG)
@@ -271,7 +61,7 @@ def _get(store, ref: str) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_runs(notebook, limit, store, as_json):
     """List runs, newest first (only NOTEBOOK's when given)."""
-    from .capture.store import StoreError
+    from ..capture.store import StoreError
 
     run_store = _open(store)
     if not run_store.exists:
@@ -283,7 +73,7 @@ def list_runs(notebook, limit, store, as_json):
     try:
         records = run_store.list(notebook=notebook, limit=limit)
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         keys = ("run_id", "notebook", "kind", "status", "started", "ended", "duration_s",
                 "params", "metrics", "nonfinite", "output", "unreadable")
@@ -401,7 +191,7 @@ def show_run(run_ref, store, as_json):
 def compare_runs(run_a, run_b, show_all, store, as_json):
     """Show what differs between runs A and B: params, metrics, environment, git, data
     fingerprints and per-stage timings, side by side."""
-    from .run.compare import compare
+    from ..run.compare import compare
 
     run_store = _open(store)
     a, b = _get(run_store, run_a), _get(run_store, run_b)
@@ -450,11 +240,11 @@ def compare_runs(run_a, run_b, show_all, store, as_json):
 def export_runs(run_refs, tracking_uri, experiment, store):
     """Export runs (all when none is named) to MLflow: params, metrics, stage timings, git tags
     and the whole record as an artifact. Runs exported before are skipped."""
-    from .store.mlflow_export import MlflowMissing, export_record
+    from ..store.mlflow_export import MlflowMissing, export_record
 
     run_store = _open(store)
     if not run_store.exists:
-        _fail(f"no run store at {run_store.path}")
+        fail(f"no run store at {run_store.path}")
     records = [_get(run_store, ref) for ref in run_refs] if run_refs else \
         [r for r in run_store.list(limit=1_000_000) if "unreadable" not in r]
     console = _console()
@@ -463,7 +253,7 @@ def export_runs(run_refs, tracking_uri, experiment, store):
         try:
             mlflow_id, new = export_record(record, tracking_uri, experiment)
         except MlflowMissing as exc:
-            _fail(str(exc))
+            fail(str(exc))
         created += new
         console.print(f"{record['run_id'][:8]} → MLflow run {mlflow_id[:12]}"
                       + ("" if new else " (already exported)"))

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import click
 
+from .output import EXIT_DIAGNOSTICS, EXIT_OK, console, fail
+
 EPILOG = ("Exit codes: 0 ok, 1 a notebook is below --fail-under, 2 usage or input error. "
           "Several notebooks (as pre-commit passes them) are reported one after the other.")
 
 
 def _write(path: Path, text: str, force: bool) -> None:
     """Atomically, and never over an existing file without --force."""
-    from .errors import Location, OutputError
+    from ..errors import Location, OutputError
 
     if path.exists() and not force:
         raise OutputError("exists; add --force to overwrite it", Location(str(path)))
@@ -51,11 +53,10 @@ def doctor(notebooks, fmt, output, force, fail_under, no_cache):
     """How far each NOTEBOOK is from a reproducible experiment: hidden state, seeds, paths,
     parameters, logging, gates and tests, environment, data, and the evidence in the run
     store; a maturity level (low, medium, high) per lifecycle stage and overall."""
-    from .cli import EXIT_DIAGNOSTICS, EXIT_OK, _console, _fail
-    from .doctor import Level, diagnose
-    from .doctor.render_html import render_html
-    from .doctor.render_terminal import print_report
-    from .errors import LifecycleError
+    from ..doctor import Level, diagnose
+    from ..doctor.render_html import render_html
+    from ..doctor.render_terminal import print_report
+    from ..errors import LifecycleError
 
     if fmt == "html" and len(notebooks) > 1:
         raise click.UsageError("--format html reports one notebook at a time")
@@ -66,7 +67,7 @@ def doctor(notebooks, fmt, output, force, fail_under, no_cache):
         try:
             reports.append(diagnose(notebook, use_cache=not no_cache))
         except LifecycleError as exc:
-            _fail(exc)
+            fail(exc)
     if fmt == "json":
         data = [r.to_dict() for r in reports]
         text = json.dumps(data[0] if len(data) == 1 else data, indent=2) + "\n"
@@ -74,16 +75,16 @@ def doctor(notebooks, fmt, output, force, fail_under, no_cache):
         text = render_html(reports[0])
     else:
         text = None
-        console = _console()
+        out = console()
         for report in reports:
-            print_report(report, console)
+            print_report(report, out)
     if text is not None:
         if output:
             try:
                 _write(Path(output), text, force)
             except LifecycleError as exc:
-                _fail(exc)
-            _console(stderr=True).print(f"wrote {output}")
+                fail(exc)
+            console(stderr=True).print(f"wrote {output}")
         else:
             click.echo(text, nl=False)
     if fail_under:
@@ -93,7 +94,7 @@ def doctor(notebooks, fmt, output, force, fail_under, no_cache):
             from rich.markup import escape
 
             for r in below:
-                _console(stderr=True).print(f"[bold red]{escape(r.notebook)}[/]: maturity "
+                console(stderr=True).print(f"[bold red]{escape(r.notebook)}[/]: maturity "
                                             f"{r.overall.value}, below {floor.value}")
             sys.exit(EXIT_DIAGNOSTICS)
     sys.exit(EXIT_OK)

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .output import EXIT_DIAGNOSTICS, EXIT_OK, console, fail, print_diagnostics
 
 
 @click.command(epilog="Exit codes: 0 every stage matches, 1 a mismatch or a failed run, 2 usage or input error.")
@@ -28,29 +29,28 @@ def verify(notebook, parameters, files, package_dir, kernel, as_json):
     from rich.markup import escape
     from rich.table import Table
 
-    from .cli import EXIT_DIAGNOSTICS, EXIT_OK, _console, _fail, _print_diagnostics
-    from .errors import DiagnosticsFailed, LifecycleError, Location, NotebookError
-    from .run.params import ParameterError, resolve
-    from .verify import verify as do_verify
+    from ..errors import DiagnosticsFailed, LifecycleError, Location, NotebookError
+    from ..run.params import ParameterError, resolve
+    from ..verify import verify as do_verify
 
     try:
         raw = json.loads(open(notebook, encoding="utf-8").read())
         values = resolve(raw, list(parameters), list(files), notebook)
     except (OSError, ValueError) as exc:  # ParameterError is a ValueError; so is bad JSON
         reason = exc if isinstance(exc, ParameterError) else f"cannot read the notebook: {exc}"
-        _fail(NotebookError(str(reason), Location(notebook)))
+        fail(NotebookError(str(reason), Location(notebook)))
     try:
         result = do_verify(notebook, values, package_dir=package_dir, kernel=kernel)
     except DiagnosticsFailed as exc:
-        _print_diagnostics(exc.diagnostics)
-        _console(stderr=True).print("[bold red]the notebook has errors[/]; fix them before verifying")
+        print_diagnostics(exc.diagnostics)
+        console(stderr=True).print("[bold red]the notebook has errors[/]; fix them before verifying")
         sys.exit(EXIT_DIAGNOSTICS)
     except LifecycleError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, default=repr))
         sys.exit(EXIT_OK if result.ok else EXIT_DIAGNOSTICS)
-    console = _console()
+    out = console()
     comparison = result.comparison
     colours = {"match": "green", "mismatch": "red", "missing": "red", "unhashable": "yellow",
                "nondeterministic": "yellow", "failed": "red", "—": "dim"}
@@ -65,24 +65,24 @@ def verify(notebook, parameters, files, package_dir, kernel, as_json):
         details = ", ".join(f"{v.name}: {v.status}" for v in checks if v.status != "match")
         table.add_row(stage, f"[{colours[status]}]{status}[/]", f"{matched}/{len(checks)}",
                       escape(details) or "—")
-    console.print(table)
+    out.print(table)
     if comparison.metrics:
         metrics = Table(title="metrics", title_justify="left")
         for column in ("metric", "notebook", "pipeline", "result"):
             metrics.add_column(column)
         for name, a, b, status in comparison.metrics:
             metrics.add_row(escape(name), escape(repr(a)), escape(repr(b)), f"[{colours[status]}]{status}[/]")
-        console.print(metrics)
+        out.print(metrics)
     for label, error in (("notebook run", result.notebook_error), ("pipeline run", result.pipeline_error)):
         if error:
-            console.print(f"[red]{label} failed:[/] {escape(error)}")
+            out.print(f"[red]{label} failed:[/] {escape(error)}")
     unhashable = [v for v in comparison.values if v.status == "unhashable"]
     if unhashable:
-        console.print(f"[yellow]{len(unhashable)} value(s) could not be fingerprinted[/] and are not "
+        out.print(f"[yellow]{len(unhashable)} value(s) could not be fingerprinted[/] and are not "
                       "proven: " + escape(", ".join(f"{v.stage}.{v.name}" for v in unhashable)))
     if result.ok:
-        console.print("[bold green]verified[/]: the pipeline reproduces the notebook"
+        out.print("[bold green]verified[/]: the pipeline reproduces the notebook"
                       + (f" (run {result.run_id[:12]})" if result.run_id else ""))
         sys.exit(EXIT_OK)
-    console.print(f"[bold red]not verified[/]: {escape(result.reason or 'values differ')}")
+    out.print(f"[bold red]not verified[/]: {escape(result.reason or 'values differ')}")
     sys.exit(EXIT_DIAGNOSTICS)

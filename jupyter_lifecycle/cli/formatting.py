@@ -1,0 +1,70 @@
+"""How run records read in a terminal: timestamps, durations, values, hashes and statuses."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from .output import esc
+
+STATUS_STYLE = {"completed": "green", "failed": "red", "running": "yellow"}
+
+
+def when(iso: str | None) -> str:
+    if not iso:
+        return "—"
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return iso
+
+
+def duration(seconds) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.2f} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes}m {rest:02d}s"
+
+
+def value(item) -> str:
+    if isinstance(item, float):
+        return f"{item:.6g}"
+    if item is None:
+        return "—"
+    return item if isinstance(item, str) else json.dumps(item, default=str)
+
+
+def short(item) -> str:
+    """Hashes shortened to 12 characters for tables (``runs show --json`` has them whole)."""
+    text = value(item)
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+        return text[:12] + "…"
+    return text
+
+
+def status(name: str | None) -> str:
+    return f"[{STATUS_STYLE.get(name or '', 'white')}]{esc(name or '?')}[/]"
+
+
+def pairs(mapping: dict | None, limit: int | None = None) -> str:
+    items = list((mapping or {}).items())
+    shown = ", ".join(f"{k}={value(v)}" for k, v in items[:limit])
+    if limit is not None and len(items) > limit:
+        shown += f", … (+{len(items) - limit})"
+    return shown or "—"
+
+
+def stages_table(record: dict):
+    """The per-stage cells and durations of a run record."""
+    from rich.table import Table
+
+    table = Table(title="stages", title_justify="left")
+    for column in ("stage", "cells", "duration"):
+        table.add_column(column, justify="right" if column != "stage" else "left")
+    for stage, info in record["stages"].items():
+        table.add_row(esc(stage), str(info.get("cells")), duration(info.get("duration_s")))
+    return table

@@ -1,0 +1,65 @@
+"""What every ``nb2pipe`` command shares: exit codes, the rich console, one-line failures and
+diagnostics. rich is imported inside the functions, so ``nb2pipe --help`` stays fast."""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_OK = 0
+EXIT_DIAGNOSTICS = 1  # the notebook has errors, a run failed, a gate or a comparison failed
+EXIT_FAILED = EXIT_DIAGNOSTICS
+EXIT_INPUT = 2  # bad usage or input
+EPILOG = "Exit codes: 0 ok, 1 the notebook has errors (diagnostics), 2 usage or input error."
+_SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def console(stderr: bool = False, *, soft_wrap: bool = True):
+    """A rich console; 120 columns when writing to a pipe or a log without ``COLUMNS`` (rich's
+    default of 80 would fold the tables)."""
+    import os
+
+    from rich.console import Console
+
+    out = Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap)
+    if not out.is_terminal and not os.environ.get("COLUMNS"):
+        out.width = 120
+    return out
+
+
+def esc(value) -> str:
+    """``value`` as text with rich markup escaped."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
+def fail(error, code: int = EXIT_INPUT) -> None:
+    """Print one clear message (a LifecycleError or a string) on stderr and exit ``code``."""
+    console(stderr=True).print(f"[bold red]error:[/] {esc(error)}")
+    sys.exit(code)
+
+
+def print_diagnostics(diagnostics, verbose: bool = False) -> None:
+    """Warnings and errors one per line; informational notes counted unless ``verbose``."""
+    err = console(stderr=True)
+    notes = [d for d in diagnostics if d.severity.value == "info"]
+    if notes and not verbose:
+        err.print(f"[blue]{len(notes)} note(s)[/] (display-only statements and magics left "
+                  "out of the exported code); -v lists them")
+    for d in diagnostics:
+        if d.severity.value == "info" and not verbose:
+            continue
+        colour = _SEVERITY_COLOURS[d.severity.value]
+        err.print(f"{esc(d.location)}: [{colour}]{d.severity.value}[/] "
+                  f"[dim]\\[{d.code}][/] {esc(d.message)}")
+
+
+def load_graph(path: str, use_cache: bool = True):
+    """The stage graph of the notebook at ``path``, or exit 2 with the reader's message."""
+    from ..api import load_graph as load
+    from ..errors import LifecycleError
+
+    try:
+        return load(path, use_cache=use_cache)
+    except LifecycleError as exc:
+        fail(exc)
