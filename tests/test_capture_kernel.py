@@ -219,3 +219,33 @@ def test_kernelspec_ext_argument_loads_capture_and_exit_writes_the_record(tmp_pa
     assert record["status"] == "completed" and record["notebook"]["path"] is None
     assert [(c["cell_id"], c["stage"]) for c in record["cells"]] == [(None, None), (None, None)]
     assert any("notebook is unknown" in n for n in record["notes"])
+
+
+def test_a_run_starts_at_its_first_cell_and_hashes_the_code_that_ran(tmp_path, kernels):
+    nb, sources = _project(tmp_path)
+    store = tmp_path / "runs.sqlite"
+    kernel = kernels(tmp_path, {"JUPYTER_LIFECYCLE_NOTEBOOK": str(nb),
+                                "JUPYTER_LIFECYCLE_STORE": str(store)})
+    assert kernel.run("%load_ext jupyter_lifecycle")["error"] is None
+    from datetime import datetime
+
+    def one_run(second_cell: str) -> dict:
+        before = datetime.now().astimezone()
+        assert kernel.run(sources["c0"], "c0")["error"] is None
+        assert kernel.run(second_cell, "c1")["error"] is None
+        record = kernel.finish()
+        assert datetime.fromisoformat(record["started"]) >= before  # not the kernel's start
+        assert record["duration_s"] <= (datetime.now().astimezone() - before).total_seconds()
+        return record
+
+    first, again = one_run(sources["c1"]), one_run(sources["c1"])
+    edited = one_run(sources["c1"].replace("0.5", "0.25"))  # an unsaved edit in the cell
+    assert len({first["run_id"], again["run_id"], edited["run_id"]}) == 3
+    assert first["notebook"]["code_sha256"] == again["notebook"]["code_sha256"]
+    assert edited["notebook"]["code_sha256"] != first["notebook"]["code_sha256"]
+    assert edited["notebook"]["sha256"] == first["notebook"]["sha256"]  # the file did not change
+    assert edited["params"] == {**first["params"], "alpha": 0.25}
+    from jupyter_lifecycle.run.compare import compare
+
+    rows = {r["key"]: r for r in compare(first, edited)["sections"]["run"]}
+    assert rows["code sha256"]["same"] is False and rows["notebook sha256"]["same"] is True

@@ -19,6 +19,16 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def code_sha256(sources) -> str | None:
+    """The hash of the code that ran: every executed cell's source, in execution order (two
+    runs of different code never share it, whatever the file on disk says)."""
+    digest, empty = hashlib.sha256(), True
+    for source in sources:
+        digest.update(_sha(source if isinstance(source, str) else "").encode("ascii"))
+        empty = False
+    return None if empty else digest.hexdigest()
+
+
 def notebook_info(path: str | None, root: str, cache: dict) -> dict:
     if not path:
         return {"path": None, "relpath": None, "sha256": None}
@@ -161,6 +171,7 @@ def build_record(rec, run, status: str, ended: float | None) -> dict:
     duration = (ended if ended is not None else time.time()) - run.started
     record = base_record(run.run_id, rec.config.kind, status, run.started, ended, duration)
     record["notebook"] = notebook_info(rec.config.notebook, rec.config.root, rec._nb_cache)
+    record["notebook"]["code_sha256"] = code_sha256(e[1] for e in entries)
     if rec.config.notebook is None:
         notes.append("the notebook is unknown (no JUPYTER_LIFECYCLE_NOTEBOOK, no session "
                      "name): stages and parameters cannot be resolved")

@@ -45,7 +45,8 @@ SCHEMA: dict = {
         "schema_version": {"type": "integer", "enum": [SCHEMA_VERSION]},
         "run_id": _STR,
         "notebook": {"type": "object", "required": ["path", "sha256"],
-                     "properties": {"path": _NSTR, "relpath": _NSTR, "sha256": _NSTR}},
+                     "properties": {"path": _NSTR, "relpath": _NSTR, "sha256": _NSTR,
+                                    "code_sha256": _NSTR}},
         "kind": {"type": "string", "enum": ["interactive", "papermill", "pipeline"]},
         "status": {"type": "string", "enum": ["running", "completed", "failed"]},
         "started": _STR,  # ISO 8601, UTC

@@ -51,8 +51,9 @@ class _Run:
 
     def __init__(self, run_id: str | None, baseline: frozenset[str]):
         self.run_id = run_id or uuid.uuid4().hex
-        self.started = _time()
+        self.started = _time()  # reset by the first cell a kernel runs (see pre_run_cell)
         self.started_perf = _perf()
+        self.begun = False
         self.cells: list[tuple] = []  # (cell_id, source, started, duration, count, error, stage)
         self.pending = None
         self.params: dict = {}
@@ -232,7 +233,10 @@ class Recorder:
             run = self.run
             if run.finished:
                 run = self._next_run()
-            run.pending = (info, _time(), _perf())
+            now, now_perf = _time(), _perf()
+            if not run.begun:  # a kernel's run starts at its first cell, not at kernel start
+                run.begun, run.started, run.started_perf = True, now, now_perf
+            run.pending = (info, now, now_perf)
         except BaseException as exc:
             self._hook_failed(exc)
 

@@ -54,12 +54,13 @@ def compare(a: dict, b: dict) -> dict:
         _row("notebook", nb_a.get("relpath") or nb_a.get("path"),
              nb_b.get("relpath") or nb_b.get("path")),
         _row("notebook sha256", nb_a.get("sha256"), nb_b.get("sha256")),
+        _row("code sha256", nb_a.get("code_sha256"), nb_b.get("code_sha256")),
         _row("kind", a.get("kind"), b.get("kind")),
         _row("status", a.get("status"), b.get("status")),
         _row("started", a.get("started"), b.get("started")),
         _row("duration_s", a.get("duration_s"), b.get("duration_s")),
     ]
-    run[4]["same"] = run[5]["same"] = True  # different by nature; shown, never flagged
+    run[5]["same"] = run[6]["same"] = True  # different by nature; shown, never flagged
     env_a, env_b = a.get("environment") or {}, b.get("environment") or {}
     environment = [_row(k, env_a.get(k), env_b.get(k))
                    for k in ("python", "implementation", "platform")]
