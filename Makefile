@@ -19,7 +19,7 @@ venv: $(PY)
 $(VENV)/.installed: pyproject.toml | $(PY)
 	@$(MAKE) --no-print-directory lab-unlink
 	$(PIP) install --quiet -e ".[test,mlflow]"
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (jupyter_lifecycle)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 	touch $@
 
 install: $(VENV)/.installed
