@@ -7,7 +7,7 @@ NB2PIPE := $(VENV)/bin/nb2pipe
 SAMPLE ?= iris_classification
 DEMO_DIR := demo_out
 
-.PHONY: demo test install venv clean samples bench lab-install lab-unlink lab-build test-py test-js test-ui bench-lab fuzz
+.PHONY: demo lab test install venv clean samples bench lab-install lab-unlink lab-build test-py test-js test-ui bench-lab fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -15,40 +15,56 @@ $(PY):
 
 venv: $(PY)
 
+# Editable installs skip the JupyterLab extension's npm build (the CLI needs no Node); the lab
+# targets build it with jlpm. A wheel (python -m build) still ships it prebuilt.
+NO_NODE := HATCH_BUILD_NO_HOOKS=true
+
 # Stamp file: reinstall when the package metadata changes.
 $(VENV)/.installed: pyproject.toml | $(PY)
 	@$(MAKE) --no-print-directory lab-unlink
-	$(PIP) install --quiet -e ".[test,mlflow]"
+	$(NO_NODE) $(PIP) install --quiet -e ".[test,mlflow]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 	touch $@
 
 install: $(VENV)/.installed
 
 demo: install
-	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)/.lifecycle
-	@echo "== convert sample_notebooks/$(SAMPLE).ipynb (runs are recorded in $(DEMO_DIR)/.lifecycle)"
-	cp sample_notebooks/executed/$(SAMPLE).ipynb $(DEMO_DIR)/$(SAMPLE).ipynb
-	$(NB2PIPE) stages $(DEMO_DIR)/$(SAMPLE).ipynb
-	$(NB2PIPE) convert $(DEMO_DIR)/$(SAMPLE).ipynb -o $(DEMO_DIR)/$(SAMPLE)_pipeline
-	@echo "== the generated package's tests"
-	cd $(DEMO_DIR)/$(SAMPLE)_pipeline && ../../$(PY) -m pytest -q
-	@echo "== run the package from the command line (recorded as a pipeline run)"
-	cd $(DEMO_DIR) && PYTHONPATH=$(SAMPLE)_pipeline/src ../$(PY) -m $(SAMPLE)_pipeline
-	@echo "== papermill rerun of the generated run.ipynb with another parameter"
-	cd $(DEMO_DIR)/$(SAMPLE)_pipeline && ../../$(PY) -m papermill --log-level WARNING -k python3 \
-		run.ipynb ../run_out.ipynb -p n_estimators 10
-	$(PY) -c "from jupyter_lifecycle.notebook import read_notebook; \
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)/.lifecycle
+	@cp sample_notebooks/executed/$(SAMPLE).ipynb $(DEMO_DIR)/$(SAMPLE).ipynb
+	@echo "1/7 The stages of $(DEMO_DIR)/$(SAMPLE).ipynb (a copy of sample_notebooks/executed/$(SAMPLE).ipynb):"
+	@$(NB2PIPE) stages $(DEMO_DIR)/$(SAMPLE).ipynb
+	@echo; echo "2/7 Convert it into a package:"
+	@$(NB2PIPE) convert $(DEMO_DIR)/$(SAMPLE).ipynb -o $(DEMO_DIR)/$(SAMPLE)_pipeline
+	@echo; echo "3/7 Install the package into .venv (editable, its dependencies are there) and run its tests:"
+	@$(NO_NODE) $(PIP) install --quiet --no-deps -e $(DEMO_DIR)/$(SAMPLE)_pipeline
+	@cd $(DEMO_DIR)/$(SAMPLE)_pipeline && ../../$(PY) -m pytest -q -p no:cacheprovider | tail -1
+	@echo; echo "4/7 Run the package from the command line (recorded as a pipeline run):"
+	@cd $(DEMO_DIR) && ../$(PY) -m $(SAMPLE)_pipeline
+	@echo; echo "5/7 A papermill rerun of the generated run.ipynb with n_estimators=10:"
+	@cd $(DEMO_DIR)/$(SAMPLE)_pipeline && ../../$(PY) -m papermill --log-level WARNING \
+		--no-progress-bar -k python3 run.ipynb ../run_out.ipynb -p n_estimators 10 \
+		2>../papermill.log || (cat ../papermill.log; exit 1)
+	@$(PY) -c "from jupyter_lifecycle.notebook import read_notebook; \
 		from jupyter_lifecycle.notebook.outputs import recorded_metrics; \
-		print('metrics of the rerun:', recorded_metrics(read_notebook('$(DEMO_DIR)/run_out.ipynb')))"
-	@echo "== two recorded notebook runs with different parameters, and what differs"
-	$(NB2PIPE) run $(DEMO_DIR)/$(SAMPLE).ipynb
-	$(NB2PIPE) run $(DEMO_DIR)/$(SAMPLE).ipynb -p n_estimators 10
-	cd $(DEMO_DIR) && ../$(NB2PIPE) runs list
-	cd $(DEMO_DIR) && ../$(NB2PIPE) runs compare \
+		print('metrics of the rerun ($(DEMO_DIR)/run_out.ipynb):', \
+		recorded_metrics(read_notebook('$(DEMO_DIR)/run_out.ipynb')))"
+	@echo; echo "6/7 Two recorded notebook runs with different parameters, and what differs:"
+	@$(NB2PIPE) run $(DEMO_DIR)/$(SAMPLE).ipynb >/dev/null
+	@$(NB2PIPE) run $(DEMO_DIR)/$(SAMPLE).ipynb -p n_estimators 10 >/dev/null
+	@cd $(DEMO_DIR) && ../$(NB2PIPE) runs list
+	@cd $(DEMO_DIR) && ../$(NB2PIPE) runs compare \
 		$$(../$(NB2PIPE) runs list --json | ../$(PY) -c "import json, sys; \
-		runs = [r['run_id'] for r in json.load(sys.stdin) if r['kind'] == 'papermill']; print(runs[1], runs[0])")
-	@echo "== proof that the pipeline reproduces the notebook, stage by stage"
-	$(NB2PIPE) verify $(DEMO_DIR)/$(SAMPLE).ipynb --package $(DEMO_DIR)/$(SAMPLE)_pipeline -p n_estimators 10
+		runs = [r['run_id'] for r in json.load(sys.stdin) if r['kind'] == 'papermill']; print(runs[1][:8], runs[0][:8])")
+	@echo; echo "7/7 Proof that the pipeline reproduces the notebook, stage by stage:"
+	@$(NB2PIPE) verify $(DEMO_DIR)/$(SAMPLE).ipynb --package $(DEMO_DIR)/$(SAMPLE)_pipeline -p n_estimators 10
+	@echo; echo "Done. The package is in $(DEMO_DIR)/$(SAMPLE)_pipeline/, the runs are in" \
+		"$(DEMO_DIR)/.lifecycle/runs.sqlite (cd $(DEMO_DIR) && ../$(NB2PIPE) runs list)."
+	@echo "Next: 'make lab' opens JupyterLab with the Lifecycle sidebar on the sample notebooks."
+
+# JupyterLab with the extension built from labextension/, on the sample notebooks
+# (no browser is opened when CI is set).
+lab: lab-build
+	cd sample_notebooks && $(VENV_BIN)/jupyter lab $(if $(CI),--no-browser,)
 
 # `make test`: jest (model code), galata (JupyterLab in Debian's chromium), then pytest (all,
 # the server extension's routes included). Every suite runs; any failure fails the target.
@@ -80,7 +96,7 @@ CHROMIUM ?= /usr/bin/chromium
 $(VENV)/.lab-installed: pyproject.toml $(LABEXT)/package.json $(LABEXT)/yarn.lock \
 		$(LABEXT)/ui-tests/package.json $(LABEXT)/ui-tests/yarn.lock | $(VENV)/.installed
 	@$(MAKE) --no-print-directory lab-unlink
-	$(PIP) install --quiet -e ".[test,lab]" "pytest-jupyter[server]>=0.10"
+	$(NO_NODE) $(PIP) install --quiet -e ".[test,lab]" "pytest-jupyter[server]>=0.10"
 	cd $(LABEXT) && $(JLPM) install
 	cd $(LABEXT)/ui-tests && $(JLPM) install
 	@test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
