@@ -7,7 +7,7 @@ import pytest
 from jupyter_lifecycle.graph import build_graph
 from jupyter_lifecycle.notebook import parse_notebook
 
-from conftest import make_notebook
+from conftest import make_notebook, write_notebook
 
 
 def graph_of(cells):
@@ -171,6 +171,20 @@ def test_parameters_cell_must_hold_literals():
     (d,) = g.errors
     assert d.code == "parameter" and d.location.line == 2
     assert [p.name for p in g.params] == ["alpha"]
+
+
+def test_a_parameter_named_like_a_method_of_params_is_refused_with_its_line(tmp_path):
+    # a field named to_dict would replace Params.to_dict(): the package would fail its own tests
+    cells = [("items = 2\nto_dict = 3\nfrom_dict = 'x'", ["parameters"]),
+             ("total = to_dict * items", ["lifecycle:train"])]
+    g = graph_of(cells)
+    refused = [d for d in g.errors if d.code == "reserved-parameter"]
+    assert [(d.location.cell_index, d.location.line) for d in refused] == [(0, 2), (0, 3)]
+    assert "'to_dict'" in refused[0].message and [p.name for p in g.params] == ["items"]
+    from jupyter_lifecycle.api import convert
+
+    result = convert(write_notebook(tmp_path / "nb.ipynb", cells), tmp_path / "out")
+    assert result.errors and not (tmp_path / "out").exists()
 
 
 def test_parameter_types_are_inferred():

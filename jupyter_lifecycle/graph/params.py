@@ -25,6 +25,10 @@ class Param:
     comment: str | None = None  # a trailing ``# comment`` on the line, kept as documentation
 
 
+# The generated ``Params`` dataclass's own attributes: a field of that name would replace them.
+PARAMS_OWN = frozenset({"from_dict", "to_dict"})
+
+
 def read_parameters(nb: TaggedNotebook, cell: Cell | None,
                     analysis: CellAnalysis | None) -> tuple[tuple[Param, ...], list[Diagnostic]]:
     if cell is None or analysis is None:
@@ -46,6 +50,14 @@ def read_parameters(nb: TaggedNotebook, cell: Cell | None,
                 Severity.ERROR, "parameter",
                 "the parameters cell may only assign literals (numbers, strings, booleans, None, "
                 "lists, dicts) to plain names, one per line",
+                nb.location(cell, line)))
+            continue
+        if param.name in PARAMS_OWN or param.name.startswith("__"):
+            diagnostics.append(Diagnostic(
+                Severity.ERROR, "reserved-parameter",
+                f"parameter {param.name!r} has the name of a method of the generated Params class "
+                "(from_dict, to_dict) or a dunder name; rename it in the parameters cell and "
+                "where it is read",
                 nb.location(cell, line)))
             continue
         params[param.name] = param  # a later assignment wins, as when the cell runs
