@@ -22,7 +22,7 @@ NO_NODE := HATCH_BUILD_NO_HOOKS=true
 # Stamp file: reinstall when the package metadata changes.
 $(VENV)/.installed: pyproject.toml | $(PY)
 	@$(MAKE) --no-print-directory lab-unlink
-	$(NO_NODE) $(PIP) install --quiet -e ".[test,mlflow]"
+	$(NO_NODE) $(PIP) install --quiet -e ".[test,mlflow,kfp]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 	touch $@
 

@@ -47,7 +47,7 @@ SCHEMA: dict = {
         "notebook": {"type": "object", "required": ["path", "sha256"],
                      "properties": {"path": _NSTR, "relpath": _NSTR, "sha256": _NSTR,
                                     "code_sha256": _NSTR}},
-        "kind": {"type": "string", "enum": ["interactive", "papermill", "pipeline"]},
+        "kind": {"type": "string", "enum": ["interactive", "papermill", "pipeline", "kfp"]},
         "status": {"type": "string", "enum": ["running", "completed", "failed"]},
         "started": _STR,  # ISO 8601, UTC
         "ended": _NSTR,

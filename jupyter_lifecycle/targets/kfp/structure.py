@@ -1,0 +1,141 @@
+"""The steps of a generated package, read from its ``pipeline.py`` (the contract codegen writes).
+
+Works the same for a package converted a moment ago and for one converted last month: each
+``with _recording.stage('name'):`` block holds one stage call ``outputs = _stage_x.x(arg=value,
+param=_params.param)``. Read-only, with the standard library's ``ast`` (nothing is generated
+from it).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...errors import LifecycleError
+
+
+class PackageError(LifecycleError):
+    """The folder is not a package nb2pipe generated, or its pipeline.py was edited out of shape."""
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One keyword of a stage call: ``keyword=value`` (a value) or ``keyword=_params.name``."""
+
+    keyword: str
+    name: str  # the pipeline-local variable, or the parameter name
+    is_param: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # the stage name in the run record ('train', 'train_2')
+    module: str  # the stage module inside ``<package>.stages``
+    function: str
+    arguments: tuple[Argument, ...]
+    outputs: tuple[str, ...]  # pipeline-local variables the call binds, in order
+
+    @property
+    def inputs(self) -> tuple[Argument, ...]:
+        return tuple(a for a in self.arguments if not a.is_param)
+
+    @property
+    def params(self) -> tuple[Argument, ...]:
+        return tuple(a for a in self.arguments if a.is_param)
+
+
+@dataclass(frozen=True)
+class PackageLayout:
+    root: Path  # the generated project folder (holding pyproject.toml, src/)
+    src: Path
+    package: str
+    distribution: str
+    version: str
+    steps: tuple[Step, ...]
+
+    def producer(self, step_index: int, name: str) -> Step | None:
+        """The step before ``step_index`` that last bound ``name``."""
+        for step in reversed(self.steps[:step_index]):
+            if name in step.outputs:
+                return step
+        return None
+
+
+def _stage_name(node: ast.With) -> str | None:
+    if len(node.items) != 1:
+        return None
+    call = node.items[0].context_expr
+    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "stage" and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == "_recording" and len(call.args) == 1
+            and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
+        return call.args[0].value
+    return None
+
+
+def _step(name: str, node: ast.With, modules: dict[str, str], where: str) -> Step:
+    body = node.body[0] if len(node.body) == 1 else None
+    targets: tuple[str, ...] = ()
+    call = None
+    if isinstance(body, ast.Assign) and len(body.targets) == 1:
+        call, target = body.value, body.targets[0]
+        items = target.elts if isinstance(target, ast.Tuple) else [target]
+        if all(isinstance(t, ast.Name) for t in items):
+            targets = tuple(t.id for t in items)  # type: ignore[union-attr]
+    elif isinstance(body, ast.Expr):
+        call = body.value
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name) and call.func.value.id in modules
+            and not call.args and (targets or isinstance(body, ast.Expr))):
+        raise PackageError(f"{where}, line {node.lineno}: stage {name!r} is not one stage call "
+                           "(was pipeline.py edited by hand? regenerate it with nb2pipe convert)")
+    arguments = []
+    for kw in call.keywords:
+        value = kw.value
+        if isinstance(value, ast.Name) and kw.arg:
+            arguments.append(Argument(kw.arg, value.id, False))
+        elif (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)
+              and value.value.id == "_params" and kw.arg):
+            arguments.append(Argument(kw.arg, value.attr, True))
+        else:
+            raise PackageError(f"{where}, line {kw.value.lineno}: argument {kw.arg!r} of stage "
+                               f"{name!r} is neither a value nor a parameter")
+    return Step(name, modules[call.func.value.id], call.func.attr, tuple(arguments), targets)
+
+
+def _project(root: Path) -> tuple[str, str]:
+    import tomllib
+
+    try:
+        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+        return str(project["name"]), str(project.get("version", "0"))
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise PackageError(f"{root / 'pyproject.toml'}: no [project] name ({exc})") from exc
+
+
+def read_layout(root: str | Path) -> PackageLayout:
+    """The steps of the package generated into ``root`` (raises PackageError)."""
+    root = Path(root)
+    src = root / "src"
+    packages = sorted(p.parent.name for p in src.glob("*/pipeline.py")) if src.is_dir() else []
+    if len(packages) != 1:
+        raise PackageError(f"{root}: not a package generated by nb2pipe (expected one "
+                           "src/<package>/pipeline.py, found "
+                           f"{len(packages)}); pass a notebook or a folder nb2pipe convert wrote")
+    package = packages[0]
+    path = src / package / "pipeline.py"
+    where = f"{root.name}/src/{package}/pipeline.py"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, SyntaxError) as exc:
+        raise PackageError(f"{where}: cannot be read ({exc})") from exc
+    modules = {alias.asname: alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
+               and node.module == "stages" and node.level == 1
+               for alias in node.names if alias.asname}
+    steps = [_step(name, node, modules, where) for node in ast.walk(tree)
+             if isinstance(node, ast.With) and (name := _stage_name(node)) is not None]
+    if not steps:
+        raise PackageError(f"{where}: no stage found")
+    distribution, version = _project(root)
+    return PackageLayout(root, src, package, distribution, version, tuple(steps))
