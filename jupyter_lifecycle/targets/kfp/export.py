@@ -43,15 +43,15 @@ def observe(layout: PackageLayout, params: dict, workdir: Path | None) -> dict:
                    "--src", str(layout.src), "--package", layout.package,
                    "--params", json.dumps(params), "--needed", json.dumps(needed(layout)),
                    "--out", str(out)]
-        done = subprocess.run(command, cwd=workdir or os.getcwd(), capture_output=True, text=True)
+        done = subprocess.run(command, check=False, cwd=workdir or os.getcwd(), capture_output=True, text=True)
         if not out.is_file():
             raise ExportError(f"{layout.package}: the observing run did not finish:\n"
                               f"{done.stderr.strip()[-2000:]}")
         report = json.loads(out.read_text(encoding="utf-8"))
-    if report["error"]:
-        raise ExportError(f"{layout.package}: the pipeline failed while the export ran it once "
-                          f"to learn the types of its values: {report['error']}")
-    return report
+    if report["error"] and not report["params"]:
+        raise ExportError(f"{layout.package}: the export could not run the pipeline once to "
+                          f"learn the types of its values: {report['error']}")
+    return report  # a failing step (a gate) is fine when every value crossing was seen
 
 
 def make_plan(root: Path, params: dict, workdir: Path | None) -> tuple[Plan, bool]:
@@ -84,10 +84,13 @@ def export_yaml(source: Path, output: Path | None, params: dict, options: dict,
         compiled = compile_plan(plan, environment)
     target = output or Path(f"{plan.layout.distribution}-kfp.yaml")
     atomic_write(target, compiled.yaml)
-    notes = (f"values between steps: {'parquet' if parquet else 'CSV'} for pandas, .npy for "
-             "numpy, joblib for estimators, JSON for plain values",
-             f"components install: {', '.join(environment.packages[-1:])} and "
-             f"{len(environment.packages) - 1} locked pin(s) on {environment.base_image}")
+    formats = ("values between steps: " + ("parquet" if parquet else "CSV") + " for pandas, "
+               ".npy for numpy, joblib for estimators, JSON for plain values")
+    installs = (f"components install {environment.packages[-1]} and "
+                f"{len(environment.packages) - 1} locked pin(s) on {environment.base_image}")
+    failed = ((f"the observing run failed ({plan.failure}); every value crossing steps was "
+               "seen before it"),) if plan.failure else ()
+    notes = (*failed, formats, installs)
     return ExportResult("kfp", target, plan.layout.package,
                         tuple(c.step.name for c in plan.components),
                         {p.name: p.default for p in plan.parameters},

@@ -65,6 +65,7 @@ class Plan:
     parameters: tuple[Parameter, ...]
     components: tuple[Component, ...]
     metrics: dict  # what the observing run computed, for comparison
+    failure: str | None = None  # the observing run's error (a gate), when it still saw every value
 
 
 def _parameters(observed: list[dict]) -> tuple[Parameter, ...]:
@@ -117,7 +118,11 @@ def build_plan(layout: PackageLayout, observed: dict, notebook: str) -> Plan:
             consumers.setdefault((producer.name, argument.name), []).append(step.name)
     for (producer, name), readers in consumers.items():
         seen = values.get(producer, {}).get(name)
-        if seen is not None and seen["problem"]:
+        if seen is None:
+            problems.append(f"{notebook}: variable {name!r} from step {producer!r} to step "
+                            f"{readers[0]!r} was never seen: the export's run of the pipeline "
+                            f"stopped before ({observed.get('error')})")
+        elif seen["problem"]:
             problems.append(f"{notebook}: variable {name!r} ({seen['type']}) cannot pass from step "
                             f"{producer!r} to step {readers[0]!r}: {seen['problem']}")
     if problems:
@@ -152,4 +157,4 @@ def build_plan(layout: PackageLayout, observed: dict, notebook: str) -> Plan:
         logs = last_metrics is step and any(o.argument == METRICS for o in outgoing)
         components.append(Component(step, tuple(incoming), params, tuple(outgoing), logs))
     return Plan(layout, _parameters(observed["params"]), tuple(components),
-                observed.get("metrics") or {})
+                observed.get("metrics") or {}, observed.get("error"))

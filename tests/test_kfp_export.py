@@ -1,0 +1,230 @@
+"""nb2pipe export --target kfp: a real kfp compile and real kfp.local runs, metrics compared
+with the plain pipeline run for the same parameters; the targets registry."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from jupyter_lifecycle import api
+from jupyter_lifecycle.cli import main
+from jupyter_lifecycle.targets import GROUP, ExportRequest, TargetRegistry, TargetUnavailable
+from jupyter_lifecycle.targets.kfp.plan import ExportError
+
+pytest.importorskip("kfp")  # the kfp extra (make test installs it)
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = {
+    "iris_classification": ROOT / "sample_notebooks" / "iris_classification.ipynb",
+    "wine_clustering": ROOT / "sample_notebooks" / "wine_clustering.ipynb",
+    "gallery_pca_knn": ROOT / "tests" / "notebooks" / "messy" / "gallery_pca_knn.ipynb",
+    "textbook_ensembles_chapter":
+        ROOT / "tests" / "notebooks" / "messy" / "textbook_ensembles_chapter.ipynb",
+}
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory):
+    """Each notebook converted once for the module."""
+    out = {}
+    for name, notebook in NOTEBOOKS.items():
+        # own package names: a demo package installed in this environment must not shadow them
+        result = api.convert(notebook, tmp_path_factory.mktemp(name) / "pkg", package=f"kfp_{name}")
+        assert result.written, result.errors
+        out[name] = result.out_dir
+    return out
+
+
+def kfp_target():
+    return TargetRegistry().load("kfp")
+
+
+def plain_metrics(package: Path, params: dict, workdir: Path) -> dict:
+    """The metrics of the package's own pipeline run (a fresh interpreter, not recorded)."""
+    src = package / "src"
+    name = next(p.parent.name for p in src.glob("*/pipeline.py"))
+    out = workdir / f"plain-{name}.json"
+    subprocess.run([sys.executable, "-m", "jupyter_lifecycle.verify.pipeline_driver", "--src",
+                    str(src), "--package", name, "--params", json.dumps(params), "--out", str(out)],
+                   cwd=workdir, check=True)
+    report = json.loads(out.read_text())
+    assert report["error"] is None
+    return report["metrics"]
+
+
+def test_compiled_yaml_has_one_component_per_step_typed_parameters_and_artifacts(packages, tmp_path):
+    import pyflakes.api
+
+    from jupyter_lifecycle.targets.kfp.components import components_module
+    from jupyter_lifecycle.targets.kfp.export import make_plan
+
+    out = tmp_path / "pipeline.yaml"
+    result = kfp_target().export(ExportRequest(packages["iris_classification"], out,
+                                               workdir=tmp_path))
+    spec = yaml.safe_load(out.read_text())
+    steps = ("ingest", "prepare", "train", "evaluate", "validate", "deploy")
+    assert result.steps == steps
+    assert sorted(spec["components"]) == sorted(f"comp-{s}" for s in steps)
+    params = spec["root"]["inputDefinitions"]["parameters"]
+    assert params["test_size"] == {"defaultValue": 0.3, "isOptional": True,
+                                   "parameterType": "NUMBER_DOUBLE"}
+    assert params["n_estimators"]["parameterType"] == "NUMBER_INTEGER"
+    assert params["model_path"]["parameterType"] == "STRING"
+
+    def artifact(component, name, side="outputDefinitions"):
+        return spec["components"][component][side]["artifacts"][name]["artifactType"]["schemaTitle"]
+
+    assert artifact("comp-ingest", "df") == "system.Dataset"  # a DataFrame
+    assert artifact("comp-ingest", "feature_names") == "system.Artifact"  # a JSON list
+    assert artifact("comp-train", "model") == "system.Model"  # a scikit-learn estimator
+    assert artifact("comp-evaluate", "kfp_metrics") == "system.Metrics"
+    assert artifact("comp-train", "X_train", "inputDefinitions") == "system.Dataset"
+    text = out.read_text()
+    assert str(packages["iris_classification"]) not in text and str(tmp_path) not in text
+    assert str(Path.home()) not in text
+    executor = spec["deploymentSpec"]["executors"]["exec-train"]["container"]
+    assert executor["image"].startswith("python:3.")
+    command = " ".join(executor["command"])
+    assert "kfp-iris-classification==0.1.0" in command  # the package itself
+    assert "scikit-learn==" in command  # a pin from requirements.lock
+    source = components_module(make_plan(packages["iris_classification"], {}, tmp_path)[0])
+
+    class Collect:
+        def __init__(self):
+            self.messages = []
+
+        def unexpectedError(self, filename, message):
+            self.messages.append(message)
+
+        def syntaxError(self, filename, message, *args):
+            self.messages.append(message)
+
+        def flake(self, message):
+            self.messages.append(str(message))
+
+    found = Collect()
+    pyflakes.api.check(source, "components.py", found)
+    assert found.messages == []
+
+
+@pytest.mark.parametrize("name,params", [
+    ("iris_classification", {"n_estimators": 20}),
+    ("wine_clustering", {}),
+    ("gallery_pca_knn", {}),
+    ("textbook_ensembles_chapter", {}),
+])
+def test_kfp_local_run_has_the_metrics_of_the_plain_pipeline(packages, tmp_path, name, params):
+    store = tmp_path / "runs.sqlite"
+    target = kfp_target()
+    outcome = target.run_local(ExportRequest(packages[name], params=params, workdir=tmp_path,
+                                             options={"store": str(store)}))
+    assert outcome.status == "completed", outcome.message
+    expected = plain_metrics(packages[name], params, tmp_path)
+    assert expected and outcome.metrics == expected
+    from jupyter_lifecycle.capture.store import RunStore
+
+    record = RunStore(store).get(outcome.run_id)
+    assert record["kind"] == "kfp" and record["status"] == "completed"
+    assert record["metrics"] == expected
+    assert set(record["stages"]) == set(outcome.stages) and record["stages"]
+    for key, value in params.items():
+        assert record["params"][key] == value
+
+
+def test_runs_compare_puts_a_local_run_beside_the_kfp_run(packages, tmp_path):
+    package = packages["iris_classification"]
+    store = tmp_path / "runs.sqlite"
+    src = package / "src"
+    subprocess.run([sys.executable, "-c", "import kfp_iris_classification.pipeline as p; "
+                    "p.run()"], cwd=tmp_path, check=True,
+                   env={**__import__("os").environ, "PYTHONPATH": str(src),
+                        "JUPYTER_LIFECYCLE_STORE": str(store)})
+    outcome = kfp_target().run_local(ExportRequest(package, workdir=tmp_path,
+                                                   options={"store": str(store)}))
+    from jupyter_lifecycle.capture.store import RunStore
+
+    local = next(r for r in RunStore(store).list() if r["kind"] == "pipeline")
+    shown = CliRunner().invoke(main, ["runs", "compare", local["run_id"], outcome.run_id,
+                                      "--all", "--json", "--store", str(store)])
+    assert shown.exit_code == 0, shown.output
+    report = json.loads(shown.output)
+    kinds = [row for row in report["run"] if row["key"] == "kind"]
+    assert kinds and (kinds[0]["a"], kinds[0]["b"]) == ("pipeline", "kfp")
+    stages = {row["key"] for row in report["stages"]}
+    assert {"train", "evaluate"} <= stages
+    metrics = {row["key"]: (row["a"], row["b"]) for row in report["metrics"]}
+    assert metrics["accuracy"][0] == metrics["accuracy"][1]
+
+
+def test_failing_validate_gate_fails_the_kfp_local_run_with_its_message(packages, tmp_path):
+    outcome = kfp_target().run_local(ExportRequest(
+        packages["iris_classification"], params={"n_estimators": 1, "max_depth": 1},
+        workdir=tmp_path, options={"store": str(tmp_path / "runs.sqlite")}))
+    assert outcome.status == "failed"
+    assert outcome.message.startswith("validate: ValidationFailed: ")
+    assert "deploy" not in outcome.stages and "train" in outcome.stages
+
+
+def _notebook(path: Path, cells: list[tuple[str, str]]) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source, metadata={"tags": [f"lifecycle:{stage}"]})
+                for stage, source in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_value_no_serializer_carries_is_refused_at_export_time(tmp_path):
+    notebook = _notebook(tmp_path / "gen.ipynb", [
+        ("ingest", "rows = (i * i for i in range(5))"),
+        ("train", "total = sum(rows)"),
+        ("evaluate", "metrics = {'total': total}"),
+    ])
+    out = tmp_path / "pipeline.yaml"
+    with pytest.raises(ExportError) as caught:
+        kfp_target().export(ExportRequest(notebook, out, workdir=tmp_path))
+    message = str(caught.value)
+    assert "variable 'rows' (generator) cannot pass from step 'ingest' to step 'train'" in message
+    assert not out.exists()
+    shown = CliRunner().invoke(main, ["export", "--target", "kfp", str(notebook), "-o", str(out)])
+    assert shown.exit_code == 2 and "'rows' (generator)" in shown.output
+
+
+def test_export_cli_writes_the_yaml_and_lists_targets(packages, tmp_path):
+    out = tmp_path / "iris.yaml"
+    shown = CliRunner().invoke(main, ["export", "--target", "kfp", str(packages["wine_clustering"]),
+                                      "-o", str(out), "--workdir", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    assert "7 step(s)" in shown.output and yaml.safe_load(out.read_text())["components"]
+    listed = CliRunner().invoke(main, ["export", "--list"])
+    assert listed.exit_code == 0
+    row = next(line for line in listed.output.splitlines() if line.startswith("kfp"))
+    assert "available" in row and "jupyter-lifecycle" in row
+
+
+def test_registry_loads_a_third_party_target_from_an_entry_point(packages, tmp_path):
+    entry_points = [
+        importlib.metadata.EntryPoint("echo", "tests.kfp_plugin.echo_target:EchoTarget", GROUP),
+        importlib.metadata.EntryPoint("needy", "tests.kfp_plugin.echo_target:NeedsMissingModule",
+                                      GROUP),
+        importlib.metadata.EntryPoint("broken", "tests.kfp_plugin.no_such_module:Target", GROUP),
+    ]
+    registry = TargetRegistry(entry_points)
+    entries = {e.name: e for e in registry.entries()}
+    assert entries["echo"].available and entries["echo"].origin == "built-in"
+    assert not entries["needy"].available
+    assert "pip install 'jupyter-lifecycle[needy]'" in entries["needy"].problem
+    assert not entries["broken"].available and "cannot be imported" in entries["broken"].problem
+    out = tmp_path / "steps.txt"
+    result = registry.load("echo").export(ExportRequest(packages["gallery_pca_knn"], out))
+    assert out.read_text().split() == list(result.steps) and "train" in result.steps
+    with pytest.raises(TargetUnavailable, match="a_module_nobody_installed_here"):
+        registry.load("needy").ensure_available()
