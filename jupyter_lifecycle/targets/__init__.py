@@ -12,5 +12,13 @@ from __future__ import annotations
 from .base import ExportRequest, ExportResult, RunResult, Target, TargetUnavailable
 from .registry import GROUP, TargetEntry, TargetRegistry
 
-__all__ = ["ExportRequest", "ExportResult", "GROUP", "RunResult", "Target", "TargetEntry",
-           "TargetRegistry", "TargetUnavailable"]
+__all__ = [
+           "GROUP",
+           "ExportRequest",
+           "ExportResult",
+           "RunResult",
+           "Target",
+           "TargetEntry",
+           "TargetRegistry",
+           "TargetUnavailable",
+]

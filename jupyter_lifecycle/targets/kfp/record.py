@@ -26,11 +26,12 @@ def kfp_record(run_id: str, plan: Plan, params: dict, metrics: dict, stages: dic
                             None, c.step.name))
             clock += stages[c.step.name]
     notes = [f"kfp.local run (SubprocessRunner, current environment); task outputs in {run_dir}",
-             "stage timings are the stage calls inside the components; the rest of each "
-             "task's time is KFP's (process start, artifact reading and writing)"]
+             ("stage timings are the stage calls inside the components; the rest of each "
+              "task's time is KFP's (process start, artifact reading and writing)")]
     cells, stage_totals, late = cells_and_stages(entries, None, notes[:0])
     record = base_record(run_id, "kfp", status, started, ended, ended - started)
-    code = "".join(sorted(str(p) for p in (plan.layout.src / plan.layout.package).rglob("*.py")))
+    package = plan.layout.src / plan.layout.package
+    code = "".join(p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py")))
     record.update({
         "notebook": {"path": None, "relpath": None, "sha256": None,
                      "code_sha256": hashlib.sha256(code.encode()).hexdigest()},
