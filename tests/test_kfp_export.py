@@ -229,3 +229,20 @@ def test_registry_loads_a_third_party_target_from_an_entry_point(packages, tmp_p
     assert out.read_text().split() == list(result.steps) and "train" in result.steps
     with pytest.raises(TargetUnavailable, match="a_module_nobody_installed_here"):
         registry.load("needy").ensure_available()
+
+
+def _without_kfp(*args: str) -> subprocess.CompletedProcess:
+    """nb2pipe in an interpreter where ``import kfp`` fails, as without the extra."""
+    code = ("import sys; sys.modules['kfp'] = None; from jupyter_lifecycle.cli import main; "
+            f"main({list(args)!r}, prog_name='nb2pipe')")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+
+def test_without_kfp_the_target_is_listed_unavailable_and_export_exits_2(packages):
+    listed = _without_kfp("export", "--list")
+    assert listed.returncode == 0, listed.stderr
+    row = next(line for line in listed.stdout.splitlines() if line.startswith("kfp"))
+    assert "unavailable" in row and "pip install 'jupyter-lifecycle[kfp]'" in listed.stdout
+    shown = _without_kfp("export", "--target", "kfp", str(packages["iris_classification"]))
+    assert shown.returncode == 2
+    assert "pip install 'jupyter-lifecycle[kfp]'" in shown.stderr

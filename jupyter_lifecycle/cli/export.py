@@ -28,10 +28,15 @@ def _list_targets() -> None:
     table = Table(box=None, pad_edge=False)
     for column in ("target", "from", "status", "description"):
         table.add_column(column)
-    for entry in TargetRegistry().entries():
-        status = "[green]available[/]" if entry.available else f"[yellow]unavailable[/]: {esc(entry.problem)}"
+    entries = TargetRegistry().entries()
+    for entry in entries:
+        status = "[green]available[/]" if entry.available else "[yellow]unavailable[/]"
         table.add_row(esc(entry.name), esc(entry.origin), status, esc(entry.description))
-    console().print(table)
+    out = console()
+    out.print(table)
+    for entry in entries:  # whole lines, never folded into a column: the hint is a command
+        if not entry.available:
+            out.print(f"{esc(entry.name)} is unavailable: {esc(entry.problem)}", soft_wrap=True)
 
 
 def _params(parameters) -> dict:
