@@ -183,20 +183,50 @@ def _notebook(path: Path, cells: list[tuple[str, str]]) -> Path:
     return path
 
 
-def test_a_value_no_serializer_carries_is_refused_at_export_time(tmp_path):
+HOLDER = """class Scorer:
+    def __init__(self):
+        self.score = lambda x: x * 2
+
+rows = Scorer()"""
+
+
+@pytest.mark.parametrize("made,type_name", [
+    ("rows = (i * i for i in range(5))", "generator"),
+    (HOLDER, "Scorer"),  # a custom class holding a lambda: joblib cannot store it
+])
+def test_a_value_no_serializer_carries_is_refused_at_export_time(tmp_path, made, type_name):
     notebook = _notebook(tmp_path / "gen.ipynb", [
-        ("ingest", "rows = (i * i for i in range(5))"),
-        ("train", "total = sum(rows)"),
+        ("ingest", made),
+        ("train", "total = sum(rows) if not hasattr(rows, 'score') else rows.score(3)"),
         ("evaluate", "metrics = {'total': total}"),
     ])
     out = tmp_path / "pipeline.yaml"
     with pytest.raises(ExportError) as caught:
         kfp_target().export(ExportRequest(notebook, out, workdir=tmp_path))
     message = str(caught.value)
-    assert "variable 'rows' (generator) cannot pass from step 'ingest' to step 'train'" in message
+    assert "variable 'rows' (" in message and type_name in message
+    assert "cannot pass from step 'ingest' to step 'train'" in message
     assert not out.exists()
     shown = CliRunner().invoke(main, ["export", "--target", "kfp", str(notebook), "-o", str(out)])
-    assert shown.exit_code == 2 and "'rows' (generator)" in shown.output
+    assert shown.exit_code == 2 and "variable 'rows' (" in shown.output
+
+
+def test_parameters_get_kfp_types_from_params():
+    from jupyter_lifecycle.targets.kfp.plan import _parameters
+
+    found = _parameters([
+        {"name": "n", "type": "int", "value": 3, "default": 2},
+        {"name": "grid", "type": "list", "value": [0.1, 1.0], "default": [0.1, 1.0]},
+        {"name": "opts", "type": "dict", "value": {"a": 1}, "default": {"a": 1}},
+        {"name": "flag", "type": "bool", "value": True, "default": False},
+        {"name": "loose", "type": "Any", "value": 0.5, "default": 0.5},
+    ])
+    assert [(p.name, p.kfp_type, p.default, p.value) for p in found] == [
+        ("n", "int", 2, 3), ("grid", "list", [0.1, 1.0], [0.1, 1.0]),
+        ("opts", "dict", {"a": 1}, {"a": 1}), ("flag", "bool", False, True),
+        ("loose", "float", 0.5, 0.5)]
+    with pytest.raises(ExportError, match="parameter 'nothing' \\(Any, value None\\) has no KFP type"):
+        _parameters([{"name": "nothing", "type": "Any", "value": None, "default": None}])
 
 
 def test_export_cli_writes_the_yaml_and_lists_targets(packages, tmp_path):
