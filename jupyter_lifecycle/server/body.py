@@ -44,13 +44,14 @@ class ConvertRequest:
     out: str | None = None
     package: str | None = None
     force: bool = False
+    ask: bool = False  # an existing package is an answer ({"exists": true}), not a 409
 
 
 def convert_request(body: dict) -> ConvertRequest:
     """The fields of ``POST convert``, each checked for its type; unknown fields are refused."""
-    unknown = sorted(set(body) - {"path", "out", "package", "force"})
+    unknown = sorted(set(body) - {"path", "out", "package", "force", "ask"})
     if unknown:
-        raise BadRequest(f"unknown field {unknown[0]!r} (fields: path, out, package, force)")
+        raise BadRequest(f"unknown field {unknown[0]!r} (fields: path, out, package, force, ask)")
     path = body.get("path")
     if path is None:
         raise BadRequest("field 'path' is required: the notebook, relative to the server root")
@@ -59,11 +60,12 @@ def convert_request(body: dict) -> ConvertRequest:
     for name in ("out", "package"):
         if body.get(name) is not None and not isinstance(body[name], str):
             raise BadRequest(f"field {name!r} must be a string or null")
-    force = body.get("force", False)
-    if not isinstance(force, bool):
-        raise BadRequest("field 'force' must be true or false (a JSON boolean, not a string)")
+    for name in ("force", "ask"):
+        if not isinstance(body.get(name, False), bool):
+            raise BadRequest(f"field {name!r} must be true or false (a JSON boolean, not a string)")
     return ConvertRequest(path=path, out=body.get("out") or None,
-                          package=body.get("package") or None, force=force)
+                          package=body.get("package") or None, force=body.get("force", False),
+                          ask=body.get("ask", False))
 
 
 def run_id_prefix(text: str) -> str:

@@ -135,6 +135,16 @@ class LifecycleHandler(APIHandler):
         return parse_json_object(self.raw_body())
 
 
+def existing_package(path: Path, out_dir: Path | None, package: str | None):
+    """(package, output directory) when convert without force would refuse an existing one."""
+    from ..api import default_out_dir
+    from ..codegen.common import package_name_for
+
+    package = package or package_name_for(str(path))
+    out = out_dir if out_dir is not None else default_out_dir(path, package)
+    return (package, out) if out.exists() else None
+
+
 async def in_thread(fn, *args, **kwargs):
     return await asyncio.get_running_loop().run_in_executor(None, lambda: fn(*args, **kwargs))
 
@@ -191,6 +201,13 @@ class ConvertHandler(LifecycleHandler):
                                                out_dir or path.parent / request.package)
                 if problem is not None:
                     raise BadRequest(f"field 'package': {problem}")
+            if request.ask and not request.force:
+                exists = existing_package(path, out_dir, request.package)
+                if exists is not None:
+                    return {"exists": True, "package": exists[0], "out_dir": self.api_path(exists[1]),
+                            "notebook": self.api_path(path), "written": False, "files": [],
+                            "changed": [], "unchanged": 0, "removed": [], "errors": 0,
+                            "diagnostics": [], "pipeline": None}
             result = await in_thread(convert, path, out_dir, package=request.package,
                                      force=request.force)
             real_out = result.out_dir
@@ -204,6 +221,7 @@ class ConvertHandler(LifecycleHandler):
             pipeline = next((f for f in files if f.endswith(f"{result.package}/pipeline.py")), None)
             out_api = self.api_path(real_out)
             return {
+                "exists": False,
                 "notebook": self.api_path(path),
                 "package": result.package,
                 "out_dir": out_api,

@@ -47,6 +47,8 @@ export interface IAnalysis {
 }
 
 export interface IConvertResult {
+  /** Only with ``ask``: the package exists and nothing was written (regenerate with force). */
+  exists?: boolean;
   package: string;
   out_dir: string;
   written: boolean;
@@ -74,7 +76,7 @@ export class ServerRequester implements IRequester {
       throw new LifecycleAPIError(`cannot reach the server: ${error}`, 0);
     }
     const text = await response.text();
-    let data: any = null;
+    let data: { message?: string; location?: ILocation | null } | null = null;
     try {
       data = text ? JSON.parse(text) : null;
     } catch {
@@ -103,7 +105,10 @@ export class LifecycleAPI {
     return this.requester.request(`analyze?path=${encodeURIComponent(path)}`);
   }
 
-  convert(path: string, options: { force?: boolean; out?: string } = {}): Promise<IConvertResult> {
+  convert(
+    path: string,
+    options: { force?: boolean; out?: string; ask?: boolean } = {}
+  ): Promise<IConvertResult> {
     return this.requester.request('convert', {
       method: 'POST',
       body: JSON.stringify({ path, ...options })

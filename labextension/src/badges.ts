@@ -6,6 +6,7 @@
 
 import { Cell } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
+import { IDisposable } from '@lumino/disposable';
 
 import { ICellStage } from './model';
 import { StageTable, textColorOn } from './stages';
@@ -21,7 +22,7 @@ interface IApplied {
   badge: HTMLElement;
 }
 
-export class CellDecorator {
+export class CellDecorator implements IDisposable {
   constructor(
     readonly panel: NotebookPanel,
     readonly state: NotebookStageState
@@ -30,7 +31,16 @@ export class CellDecorator {
     this.decorate(null);
   }
 
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** Stop following the state and take the badge and edge off every cell. */
   dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
     this.state.changed.disconnect(this._onChanged, this);
     for (const cell of this.panel.content.widgets) {
       undecorate(cell);
@@ -59,6 +69,7 @@ export class CellDecorator {
     this.decorate(change.indices);
   }
 
+  private _isDisposed = false;
   private _applied = new WeakMap<Cell, IApplied>();
 }
 

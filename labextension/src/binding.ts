@@ -3,7 +3,7 @@
  * removed or moved (full recompute), tags / source / execution count of one cell (one row).
  */
 
-import { ICellModel } from '@jupyterlab/cells';
+import { ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 
@@ -12,7 +12,7 @@ import { NotebookStageState } from './state';
 
 export function cellInfo(model: ICellModel): ICellInfo {
   const tags = model.getMetadata('tags');
-  const count = model.type === 'code' ? (model as any).executionCount ?? null : null;
+  const count = model.type === 'code' ? (model as ICodeCellModel).executionCount ?? null : null;
   return {
     id: model.id,
     cellType: model.type,

@@ -2,6 +2,7 @@
 
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { DisposableSet, IDisposable } from '@lumino/disposable';
 import { Menu } from '@lumino/widgets';
 
 import { LifecycleController } from './controller';
@@ -24,7 +25,7 @@ export function tagCommandId(stage: string): string {
   return `${CommandIDs.tagPrefix}${stage}`;
 }
 
-export class LifecycleCommands {
+export class LifecycleCommands implements IDisposable {
   constructor(
     readonly app: JupyterFrontEnd,
     readonly controller: LifecycleController,
@@ -38,46 +39,64 @@ export class LifecycleCommands {
     this._stageMenu.id = 'jp-lifecycle-stage-submenu';
     this.ensureStageCommands(new StageTable(DEFAULT_TABLE));
 
-    commands.addCommand(CommandIDs.untag, {
+    const own = (d: IDisposable) => this._disposables.add(d);
+    own(commands.addCommand(CommandIDs.untag, {
       label: 'Remove cell stage tag',
       caption: 'Remove lifecycle:* tags: the cell inherits the stage of the tagged cell above',
       isEnabled: hasNotebook,
       execute: () => controller.tagSelected(null)
-    });
-    commands.addCommand(CommandIDs.pickStage, {
+    }));
+    own(commands.addCommand(CommandIDs.pickStage, {
       label: args => (args.toolbar ? '' : 'Pick cell stage…'),
       caption: 'Set the lifecycle stage of the active or selected cells',
       icon: tagIcon,
       isEnabled: hasNotebook,
       execute: () => this.openStageMenu()
-    });
-    commands.addCommand(CommandIDs.convert, {
+    }));
+    own(commands.addCommand(CommandIDs.convert, {
       label: 'Convert to pipeline',
       caption: 'Save the notebook and convert it to a tested pipeline package (nb2pipe convert)',
       icon: args => (args.toolbar ? pipelineIcon : undefined),
       isEnabled: hasNotebook,
       execute: () => controller.convert()
-    });
-    commands.addCommand(CommandIDs.analyze, {
+    }));
+    own(commands.addCommand(CommandIDs.analyze, {
       label: 'Analyse notebook stages',
       caption: 'Refresh the converter diagnostics of the saved notebook',
       isEnabled: hasNotebook,
       execute: () => controller.analyze()
-    });
-    this._stageMenu.addItem({ type: 'separator', rank: 1000 } as any);
+    }));
+    this._stageMenu.addItem({ type: 'separator' });
     this._stageMenu.addItem({ command: CommandIDs.untag });
-    app.contextMenu.addItem({ type: 'separator', selector: '.jp-Notebook .jp-Cell', rank: 20 });
-    app.contextMenu.addItem({
-      type: 'submenu',
-      submenu: this._stageMenu,
-      selector: '.jp-Notebook .jp-Cell',
-      rank: 20
-    });
+    own(app.contextMenu.addItem({ type: 'separator', selector: '.jp-Notebook .jp-Cell', rank: 20 }));
+    own(
+      app.contextMenu.addItem({
+        type: 'submenu',
+        submenu: this._stageMenu,
+        selector: '.jp-Notebook .jp-Cell',
+        rank: 20
+      })
+    );
+    own(this._stageMenu);
     if (palette) {
       for (const command of [CommandIDs.untag, CommandIDs.pickStage, CommandIDs.convert, CommandIDs.analyze]) {
-        palette.addItem({ command, category: CATEGORY });
+        own(palette.addItem({ command, category: CATEGORY }));
       }
     }
+  }
+
+  get isDisposed(): boolean {
+    return this._disposables.isDisposed;
+  }
+
+  /** The stage submenu of the cell context menu (disposed with the commands). */
+  get stageMenu(): Menu {
+    return this._stageMenu;
+  }
+
+  /** Remove every command, palette item and menu item, and dispose the stage submenu. */
+  dispose(): void {
+    this._disposables.dispose();
   }
 
   /** Register "Tag cell as X" for every stage of a table that has none yet (custom stages). */
@@ -88,14 +107,20 @@ export class LifecycleCommands {
       if (commands.hasCommand(id)) {
         continue;
       }
-      commands.addCommand(id, {
+      if (this.isDisposed) {
+        return;
+      }
+      this._disposables.add(commands.addCommand(id, {
         label: `Tag cell as ${stageLabel(stage.name)}`,
         caption: `Tag the active or selected cells lifecycle:${stage.name} (${stage.description})`,
         isEnabled: () => this.controller.current !== null,
         isToggled: () => this._activeStage() === stage.name,
         execute: () => this.controller.tagSelected(stage.name)
-      });
-      this.palette?.addItem({ command: id, category: CATEGORY });
+      }));
+      const item = this.palette?.addItem({ command: id, category: CATEGORY });
+      if (item) {
+        this._disposables.add(item);
+      }
       const untag = this._stageMenu.items.findIndex(item => item.type === 'separator');
       if (untag >= 0) {
         this._stageMenu.insertItem(untag, { command: id });
@@ -124,6 +149,7 @@ export class LifecycleCommands {
   }
 
   private _stageMenu: Menu;
+  private _disposables = new DisposableSet();
 
   private _activeStage(): string | null {
     const panel = this.controller.current;

@@ -78,3 +78,15 @@ export function describeLocation(d: IMappedDiagnostic): string {
   }
   return parts.join(', ') || 'notebook';
 }
+
+/** Warnings and errors (shown), and informational notes (collapsed into one line). */
+export function splitNotes<T extends IDiagnostic>(
+  diagnostics: ReadonlyArray<T>
+): { problems: T[]; notes: T[] } {
+  const problems: T[] = [];
+  const notes: T[] = [];
+  for (const d of diagnostics) {
+    (d.severity === 'info' ? notes : problems).push(d);
+  }
+  return { problems, notes };
+}

@@ -2,8 +2,10 @@
  * jupyter-lifecycle: the JupyterLab side of jupyter_lifecycle.
  *
  * - ``jupyter-lifecycle:plugin``: Lifecycle sidebar, cell badges, tag commands and shortcuts,
- *   cell-toolbar stage picker, property-inspector stage form, diagnostics, convert.
- * - ``jupyter-lifecycle:runs``: the Runs panel and the optional run capture in kernels.
+ *   cell-toolbar stage picker, property-inspector stage form, diagnostics, convert. Provides
+ *   ``ILifecycleModel`` (tokens.ts).
+ * - ``jupyter-lifecycle:runs``: the Runs panel, run detail and compare tabs in the main area,
+ *   and the optional run capture in kernels. Requires ``ILifecycleModel``.
  */
 
 import {
@@ -22,24 +24,22 @@ import { CommandIDs, LifecycleCommands } from './commands';
 import { LifecycleController } from './controller';
 import { runsIcon, stagesIcon } from './icons';
 import { RunsPanel } from './runspanel';
+import { RunTabs } from './runtabs';
 import { LifecycleSidebar } from './sidebar';
 import { stageFieldRenderer } from './stageform';
+import { ILifecycleModel } from './tokens';
+
+export { ILifecycleModel } from './tokens';
 
 const PLUGIN_ID = 'jupyter-lifecycle:plugin';
 const RUNS_PLUGIN_ID = 'jupyter-lifecycle:runs';
 const CAPTURE_CODE = '%load_ext jupyter_lifecycle';
 
-/** Shared between the two plugins through a token-less module singleton. */
-let sharedApi: LifecycleAPI | null = null;
-function api(): LifecycleAPI {
-  sharedApi = sharedApi ?? new LifecycleAPI();
-  return sharedApi;
-}
-
-const plugin: JupyterFrontEndPlugin<void> = {
+export const plugin: JupyterFrontEndPlugin<ILifecycleModel> = {
   id: PLUGIN_ID,
   description: 'Lifecycle stages of notebook cells: sidebar, badges, commands, diagnostics, convert.',
   autoStart: true,
+  provides: ILifecycleModel,
   requires: [INotebookTracker],
   optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer, IFormRendererRegistry],
   activate: (
@@ -49,9 +49,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
     formRegistry: IFormRendererRegistry | null
-  ) => {
+  ): ILifecycleModel => {
+    const api = new LifecycleAPI();
     const openFile = (path: string) => void app.commands.execute('docmanager:open', { path });
-    const controller = new LifecycleController(tracker, api(), openFile);
+    const controller = new LifecycleController(tracker, api, openFile);
     const commands = new LifecycleCommands(app, controller, palette);
 
     const sidebar = new LifecycleSidebar({
@@ -59,7 +60,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       convert: () => void app.commands.execute(CommandIDs.convert),
       analyze: () => void controller.analyze(),
       jumpTo: (index, how) => controller.jumpTo(index, how),
-      doctor: { api: api(), jumpTo: (index, how) => controller.jumpTo(index, how) }
+      openFile,
+      doctor: { api, jumpTo: (index, how) => controller.jumpTo(index, how) }
+    });
+    // Gone with the app (or a reload): commands, the stage submenu and every cell's badge.
+    sidebar.disposed.connect(() => {
+      commands.dispose();
+      controller.dispose();
     });
     sidebar.title.icon = stagesIcon;
     app.shell.add(sidebar, 'left', { rank: 650 });
@@ -93,6 +100,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
         sidebar.showConvertResult(result, error);
       }
     });
+    controller.converting.connect((_, { panel, busy }) => {
+      if (panel === tracker.currentWidget) {
+        sidebar.setConverting(busy);
+      }
+    });
+    tracker.currentChanged.connect(() =>
+      sidebar.setConverting(controller.isConverting(tracker.currentWidget))
+    );
     follow();
 
     formRegistry?.addRenderer(`${PLUGIN_ID}.stage-field`, {
@@ -112,23 +127,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
         apply();
       }).catch(reason => console.error('jupyter-lifecycle: cannot load settings', reason));
     }
+    return controller;
   }
 };
 
-const runsPlugin: JupyterFrontEndPlugin<void> = {
+export const runsPlugin: JupyterFrontEndPlugin<void> = {
   id: RUNS_PLUGIN_ID,
   description: 'The runs recorded for the active notebook, and optional run capture in kernels.',
   autoStart: true,
-  requires: [INotebookTracker],
+  requires: [INotebookTracker, ILifecycleModel],
   optional: [ISettingRegistry, ILayoutRestorer, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
+    model: ILifecycleModel,
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null
   ) => {
-    const panel = new RunsPanel(api());
+    const tabs = new RunTabs(app.shell);
+    const panel = new RunsPanel(model.api, tabs);
+    panel.disposed.connect(() => tabs.dispose());
     panel.title.icon = runsIcon;
     app.shell.add(panel, 'left', { rank: 651 });
     restorer?.add(panel, panel.id);

@@ -1,23 +1,27 @@
 /**
- * The Runs panel: the active notebook's recorded runs (newest first) with their metrics; tick
- * two runs to compare their params and metrics side by side.
+ * The Runs panel: the active notebook's recorded runs (newest first) with their metrics. A click
+ * on a run opens its detail in the main area; tick two runs and Compare opens the comparison
+ * there too (the sidebar is too narrow for a table).
  */
 
 import { Widget } from '@lumino/widgets';
 
 import { LifecycleAPI } from './api';
-import {
-  compareRuns,
-  formatDuration,
-  formatStarted,
-  formatValue,
-  IRunRecord,
-  scalarMetrics
-} from './runs';
+import { formatDuration, formatStarted, formatValue, IRunRecord, olderFirst, scalarMetrics } from './runs';
 import { el } from './dom';
 
+export interface IRunsActions {
+  /** Show one run (a main-area tab). */
+  openRun(run: IRunRecord): void;
+  /** Compare two runs, the older first (a main-area tab). */
+  openCompare(a: IRunRecord, b: IRunRecord): void;
+}
+
 export class RunsPanel extends Widget {
-  constructor(readonly api: LifecycleAPI) {
+  constructor(
+    readonly api: LifecycleAPI,
+    readonly actions: IRunsActions
+  ) {
     super();
     this.id = 'jp-lifecycle-runs';
     this.addClass('jp-lifecycle-runs');
@@ -33,8 +37,7 @@ export class RunsPanel extends Widget {
     this._status = el('div', 'jp-lifecycle-message');
     this._list = el('div', 'jp-lifecycle-run-list');
     this._list.setAttribute('role', 'list');
-    this._compare = el('div', 'jp-lifecycle-compare');
-    this.node.append(header, this._status, this._list, this._compare);
+    this.node.append(header, this._status, this._list);
     this.node.addEventListener('click', this._onClick);
     this.node.addEventListener('change', this._onTick);
     this._updateCompareButton();
@@ -51,8 +54,8 @@ export class RunsPanel extends Widget {
     }
     this._path = path;
     this._ticked = [];
-    this._compare.replaceChildren();
     this._title.textContent = path ? `Runs · ${path.split('/').pop()}` : 'Runs';
+    this._title.title = path ? `Runs of ${path}` : '';
     void this.refresh();
   }
 
@@ -98,7 +101,9 @@ export class RunsPanel extends Widget {
     const row = el('div', `jp-lifecycle-run jp-mod-${run.status ?? 'unknown'}`);
     row.setAttribute('role', 'listitem');
     row.dataset.runId = run.run_id;
-    const top = el('label', 'jp-lifecycle-run-top');
+    row.dataset.action = 'open';
+    row.title = `Open run ${run.run_id.slice(0, 8)}`;
+    const top = el('div', 'jp-lifecycle-run-top');
     const tick = el('input', 'jp-lifecycle-run-tick');
     tick.type = 'checkbox';
     tick.checked = this._ticked.includes(run.run_id);
@@ -119,52 +124,19 @@ export class RunsPanel extends Widget {
     }
     for (const [name, value] of scalars) {
       const m = el('span', 'jp-lifecycle-metric');
-      m.append(el('span', 'jp-lifecycle-metric-name', name), el('span', 'jp-lifecycle-metric-value', formatValue(value)));
+      const text = formatValue(value);
+      m.title = `${name} = ${text}`;
+      m.append(el('span', 'jp-lifecycle-metric-name', name), el('span', 'jp-lifecycle-metric-value', text));
       metrics.append(m);
     }
     row.append(top, metrics);
     return row;
   }
 
-  private _renderCompare(): void {
-    this._compare.replaceChildren();
-    if (this._ticked.length !== 2) {
-      return;
-    }
-    // older run first, so Δ reads "newer minus older"
-    const [a, b] = this._ticked
-      .map(id => this._runs.find(r => r.run_id === id)!)
-      .sort((x, y) => String(x.started ?? '').localeCompare(String(y.started ?? '')));
-    const table = el('table', 'jp-lifecycle-compare-table');
-    const head = el('tr', '');
-    head.append(
-      el('th', '', ''),
-      el('th', '', a.run_id.slice(0, 8)),
-      el('th', '', b.run_id.slice(0, 8)),
-      el('th', '', 'Δ')
-    );
-    table.append(head);
-    let section = '';
-    for (const row of compareRuns(a, b)) {
-      if (row.section !== section) {
-        section = row.section;
-        const tr = el('tr', 'jp-lifecycle-compare-section');
-        const th = el('th', '', section);
-        th.colSpan = 4;
-        tr.append(th);
-        table.append(tr);
-      }
-      const tr = el('tr', row.changed ? 'jp-mod-changed' : '');
-      tr.append(
-        el('td', 'jp-lifecycle-compare-key', row.key),
-        el('td', '', row.a),
-        el('td', '', row.b),
-        el('td', '', row.delta === null || !row.changed ? '' : (row.delta > 0 ? '+' : '') + formatValue(row.delta))
-      );
-      table.append(tr);
-    }
-    const title = el('div', 'jp-lifecycle-section-title', 'Comparison');
-    this._compare.append(title, table);
+  /** The two ticked runs, the older first. */
+  get ticked(): [IRunRecord, IRunRecord] | null {
+    const runs = this._ticked.map(id => this._runs.find(r => r.run_id === id));
+    return runs.length === 2 && runs[0] && runs[1] ? olderFirst(runs[0], runs[1]) : null;
   }
 
   private _updateCompareButton(): void {
@@ -189,20 +161,26 @@ export class RunsPanel extends Widget {
       }
     }
     this._updateCompareButton();
-    if (this._compare.childElementCount) {
-      this._renderCompare();
-    }
   };
 
   private _onClick = (event: MouseEvent): void => {
-    const target = (event.target as HTMLElement).closest('[data-action]') as HTMLElement | null;
-    if (!target) {
+    const clicked = event.target as HTMLElement;
+    const target = clicked.closest('[data-action]') as HTMLElement | null;
+    if (!target || clicked.closest('input')) {
       return;
     }
     if (target.dataset.action === 'refresh') {
       void this.refresh();
     } else if (target.dataset.action === 'compare') {
-      this._renderCompare();
+      const pair = this.ticked;
+      if (pair) {
+        this.actions.openCompare(...pair);
+      }
+    } else if (target.dataset.action === 'open') {
+      const run = this._runs.find(r => r.run_id === target.dataset.runId);
+      if (run) {
+        this.actions.openRun(run);
+      }
     }
   };
 
@@ -212,6 +190,5 @@ export class RunsPanel extends Widget {
   private _title: HTMLElement;
   private _status: HTMLElement;
   private _list: HTMLElement;
-  private _compare: HTMLElement;
   private _compareButton: HTMLButtonElement;
 }

@@ -9,21 +9,26 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
 import { IConvertResult } from './api';
-import { countBySeverity, describeLocation, IMappedDiagnostic } from './diagnostics';
+import { countBySeverity, describeLocation, IMappedDiagnostic, splitNotes } from './diagnostics';
 import { groupByStage, ICellStage, JumpMode, jumpModeOf } from './model';
 import { stageLabel, textColorOn } from './stages';
 import { IStagesChange, NotebookStageState } from './state';
 import { el } from './dom';
 import { DoctorSection, IDoctorDeps } from './doctorpanel';
+import { convertedFiles, middleEllipsis } from './convertview';
 
 export interface ISidebarActions {
   tag(stage: string | null): void;
   convert(): void;
   analyze(): void;
   jumpTo(index: number, how: JumpMode): void;
+  /** Open a file (API path, relative to the server root) in the main area. */
+  openFile?(path: string): void;
   /** The doctor section's server access; without it the sidebar has no doctor section. */
   doctor?: IDoctorDeps;
 }
+
+const CONVERT_LABEL = 'Convert to pipeline';
 
 interface IGroupView {
   section: HTMLElement;
@@ -42,9 +47,10 @@ export class LifecycleSidebar extends Widget {
     const node = this.node;
     const header = el('div', 'jp-lifecycle-header');
     this._title = el('div', 'jp-lifecycle-title', 'Lifecycle');
-    const convert = el('button', 'jp-lifecycle-button jp-mod-accept', 'Convert to pipeline');
+    const convert = el('button', 'jp-lifecycle-button jp-mod-accept', CONVERT_LABEL);
     convert.dataset.action = 'convert';
     convert.title = 'Save the notebook and convert it to a pipeline package (nb2pipe convert)';
+    this._convertButton = convert;
     header.append(this._title, convert);
     this._chips = el('div', 'jp-lifecycle-chips');
     this._chips.setAttribute('role', 'toolbar');
@@ -55,7 +61,10 @@ export class LifecycleSidebar extends Widget {
     this._groups.setAttribute('role', 'tree');
     this._empty = el('div', 'jp-lifecycle-empty', 'Open a notebook to see its lifecycle stages.');
     this._doctor = actions.doctor ? new DoctorSection(actions.doctor) : null;
-    node.append(header, this._chips, this._diagnostics);
+    // The header and the stage chips stay at the top while the cell list scrolls.
+    const top = el('div', 'jp-lifecycle-sticky');
+    top.append(header, this._chips);
+    node.append(top, this._diagnostics);
     if (this._doctor) {
       node.append(this._doctor.node);
     }
@@ -103,7 +112,17 @@ export class LifecycleSidebar extends Widget {
     return this._doctor;
   }
 
-  /** Show what a conversion wrote (or why it wrote nothing). */
+  /** Show that a conversion runs: the button is disabled and reads "Converting…". */
+  setConverting(busy: boolean): void {
+    const button = this._convertButton;
+    button.classList.toggle('jp-mod-busy', busy);
+    button.textContent = busy ? 'Converting…' : CONVERT_LABEL;
+    button.setAttribute('aria-busy', String(busy));
+    this._busy = busy;
+    this._renderEmpty();
+  }
+
+  /** Show what a conversion wrote (or why it wrote nothing): files relative to the package. */
   showConvertResult(result: IConvertResult | null, error?: string): void {
     const box = this._convertResult;
     box.replaceChildren();
@@ -118,13 +137,24 @@ export class LifecycleSidebar extends Widget {
       return;
     }
     const r = result!;
+    const n = r.changed.length;
     title.textContent = r.written
-      ? `Wrote ${r.out_dir}/ — ${r.changed.length} file(s) changed, ${r.files.length} in the package`
-      : `Nothing written: ${r.errors} error(s)`;
+      ? `Wrote ${r.out_dir}/ — ${n ? `${n} file${n > 1 ? 's' : ''} changed` : 'no file changed'}, ` +
+        `${r.files.length} in the package`
+      : `Nothing written: ${r.errors} error${r.errors === 1 ? '' : 's'}`;
+    title.title = title.textContent;
     if (r.written) {
       const list = el('ul', 'jp-lifecycle-files');
-      for (const file of r.changed.length ? r.changed : r.files) {
-        list.append(el('li', '', file));
+      for (const file of convertedFiles(r)) {
+        const item = el('li', '');
+        const link = el('button', 'jp-lifecycle-file');
+        const [head, tail] = middleEllipsis(file.name);
+        link.append(el('span', 'jp-lifecycle-file-head', head), el('span', 'jp-lifecycle-file-tail', tail));
+        link.dataset.action = 'open-file';
+        link.dataset.path = file.path;
+        link.title = `Open ${file.path}`;
+        item.append(link);
+        list.append(item);
       }
       box.append(list);
     }
@@ -273,6 +303,7 @@ export class LifecycleSidebar extends Widget {
     if (!state) {
       return;
     }
+    box.classList.toggle('jp-mod-collapsed', this._diagnosticsCollapsed);
     const header = el('div', 'jp-lifecycle-section-title');
     const diagnostics = state.diagnostics;
     const counts = countBySeverity(diagnostics);
@@ -284,18 +315,43 @@ export class LifecycleSidebar extends Widget {
           ? 'Not analysed yet'
           : diagnostics.length
             ? Object.entries(counts)
-                .map(([k, n]) => `${n} ${k}${n > 1 ? 's' : ''}`)
+                .map(([k, n]) => `${n} ${k === 'info' ? 'note' : k}${n > 1 ? 's' : ''}`)
                 .join(', ')
             : 'No problems found';
-    header.append(el('span', '', `Diagnostics: ${summary}`));
+    const toggle = el('button', 'jp-lifecycle-collapse', `Diagnostics: ${summary}`);
+    toggle.dataset.action = 'toggle-diagnostics';
+    toggle.setAttribute('aria-expanded', String(!this._diagnosticsCollapsed));
+    toggle.title = this._diagnosticsCollapsed ? 'Show the diagnostics' : 'Hide the diagnostics';
+    header.append(toggle);
     const refresh = el('button', 'jp-lifecycle-link', 'refresh');
     refresh.dataset.action = 'analyze';
     refresh.title = 'Analyse the saved notebook again';
     header.append(refresh);
     box.append(header);
+    if (this._diagnosticsCollapsed) {
+      return;
+    }
+    const { problems, notes } = splitNotes(diagnostics);
     const list = el('ul', 'jp-lifecycle-diagnostic-list');
-    for (const d of diagnostics) {
+    for (const d of problems) {
       list.append(this._diagnosticItem(d));
+    }
+    if (notes.length) {
+      const line = el('li', 'jp-lifecycle-notes-line');
+      const more = el(
+        'button',
+        'jp-lifecycle-link',
+        `${notes.length} note${notes.length > 1 ? 's' : ''} — ${this._notesShown ? 'hide' : 'show'}`
+      );
+      more.dataset.action = 'toggle-notes';
+      more.setAttribute('aria-expanded', String(this._notesShown));
+      line.append(more);
+      list.append(line);
+      if (this._notesShown) {
+        for (const d of notes) {
+          list.append(this._diagnosticItem(d));
+        }
+      }
     }
     box.append(list);
   }
@@ -318,7 +374,7 @@ export class LifecycleSidebar extends Widget {
     const none = !this._state;
     this._empty.hidden = !none;
     this._groups.hidden = none;
-    (this.node.querySelector('[data-action="convert"]') as HTMLButtonElement).disabled = none;
+    this._convertButton.disabled = none || this._busy;
     if (none) {
       this._title.textContent = 'Lifecycle';
     }
@@ -360,6 +416,17 @@ export class LifecycleSidebar extends Widget {
       case 'jump':
         this.actions.jumpTo(Number(target.dataset.index), 'replace');
         break;
+      case 'toggle-diagnostics':
+        this._diagnosticsCollapsed = !this._diagnosticsCollapsed;
+        this._renderDiagnostics();
+        break;
+      case 'toggle-notes':
+        this._notesShown = !this._notesShown;
+        this._renderDiagnostics();
+        break;
+      case 'open-file':
+        this.actions.openFile?.(target.dataset.path!);
+        break;
       case 'toggle-group':
         target.parentElement?.classList.toggle('jp-mod-collapsed');
         break;
@@ -367,6 +434,10 @@ export class LifecycleSidebar extends Widget {
   };
 
   private _panel: NotebookPanel | null = null;
+  private _convertButton: HTMLButtonElement;
+  private _busy = false;
+  private _diagnosticsCollapsed = false;
+  private _notesShown = false;
   private _state: NotebookStageState | null = null;
   private _title: HTMLElement;
   private _chips: HTMLElement;
