@@ -25,10 +25,11 @@ def test_markdown_cells_can_carry_the_stage_for_the_section_below():
 
 
 def test_aliases_map_to_stages_and_parameters_cell_is_transparent():
-    nb = parse([("a = 1", ["lifecycle:eda"]), ("alpha = 0.5", ["parameters"]), "b = 2"])
-    assert nb.cells[0].stage == "explore"
+    nb = parse([("a = 1", ["lifecycle:fit"]), ("alpha = 0.5", ["parameters"]), "b = 2",
+                ("c = 3", ["lifecycle:eda"])])
+    assert nb.cells[0].stage == "train" and nb.cells[3].stage == "explore"
     assert nb.cells[1].is_parameters
-    assert nb.cells[2].stage == "explore"
+    assert nb.cells[2].stage == "train"
     assert nb.parameters_cell.index == 1
 
 

@@ -7,6 +7,7 @@ import difflib
 from dataclasses import replace
 
 from ..notebook.dialects import foreign_skip
+from ..notebook.effective import effective_stages
 from ..notebook.model import Cell, TaggedNotebook
 from ..stages import PARAMETERS_TAG
 from .model import Suggestion, TagChange, TagPlan
@@ -60,7 +61,6 @@ def retagged(nb: TaggedNotebook, plan: TagPlan) -> TaggedNotebook:
     """``nb`` as the reader would see it with the plan's tags written."""
     table = nb.table
     new_tags = {c.cell_index: c.new for c in plan.changes}
-    current = table.default_stage
     cells = []
     for cell in nb.cells:
         tags = new_tags.get(cell.index, cell.tags)
@@ -70,8 +70,7 @@ def retagged(nb: TaggedNotebook, plan: TagPlan) -> TaggedNotebook:
         if explicit is None and cell.explicit_stage == "skip" \
                 and foreign_skip(tags, cell.source, cell.cell_type):
             explicit = "skip"
-        if explicit is not None:
-            current = explicit
-        cells.append(replace(cell, tags=tuple(tags), explicit_stage=explicit, stage=current,
+        cells.append(replace(cell, tags=tuple(tags), explicit_stage=explicit,
                              is_parameters=PARAMETERS_TAG in tags))
-    return replace(nb, cells=tuple(cells))
+    stages = effective_stages(cells, table)
+    return replace(nb, cells=tuple(replace(c, stage=s) for c, s in zip(cells, stages)))

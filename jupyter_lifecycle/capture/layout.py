@@ -2,7 +2,9 @@
 
 Read with the standard ``json`` module (never nbformat). The rules are the converter's:
 a code cell's stage is its ``lifecycle:<stage>`` tag (aliases resolved), else the stage of the
-nearest tagged cell above it (a tagged markdown heading tags its section), else ``setup``;
+nearest tagged cell above it that is not ``skip``/``explore``, else ``setup``; a ``skip`` or
+``explore`` tag marks its own cell only, or the section of the markdown heading it tags (down to
+the next heading of the same or a higher level, or the next cell tagged with another stage);
 cells tagged ``parameters`` / ``injected-parameters`` are stage ``parameters``.
 
 "The last cell of a stage" is the last non-empty code cell of that stage in notebook order:
@@ -14,12 +16,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 TAG_PREFIX = "lifecycle:"
 DEFAULT_STAGE = "setup"
 PARAMETERS = "parameters"
 PARAMETER_TAGS = ("parameters", "injected-parameters")
+LOCAL_STAGES = frozenset({"skip", "explore"})  # the default table's stages of kind skip/notebook
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
+_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 
 # The default aliases of the stage table (jupyter_lifecycle/stages.py), repeated here because
 # capture imports nothing else of ours; projects add theirs in [tool.nb2pipe] of pyproject.toml.
@@ -80,12 +86,27 @@ def _aliases(notebook: str | None) -> dict[str, str]:
     return aliases
 
 
+def _heading_level(cell) -> int | None:
+    """1-6 when a markdown cell starts with a heading (``## x`` or an underlined line)."""
+    if cell.get("cell_type") != "markdown":
+        return None
+    source = cell.get("source", "")
+    lines = ("".join(source) if isinstance(source, list) else str(source)).lstrip("\r\n").splitlines()
+    if not lines:
+        return None
+    if match := _ATX.match(lines[0]):
+        return len(match.group(1))
+    if len(lines) > 1 and lines[0].strip() and (match := _SETEXT.match(lines[1])):
+        return 1 if match.group(1)[0] == "=" else 2
+    return None
+
+
 def build_layout(cells, *, path: str | None = None, aliases: dict[str, str] | None = None,
                  mtime_ns: int | None = None, source: str = "file") -> Layout:
     """``cells``: the notebook's ``cells`` list (dicts with id, cell_type, metadata.tags, source)."""
     aliases = DEFAULT_ALIASES if aliases is None else aliases
     layout = Layout(path=path, mtime_ns=mtime_ns, source=source)
-    current = DEFAULT_STAGE
+    base, section = DEFAULT_STAGE, None  # section: a skip/explore heading's (stage, level)
     for index, cell in enumerate(cells):
         metadata = cell.get("metadata") or {}
         tags = tuple(str(t) for t in (metadata.get("tags") or ()))
@@ -95,8 +116,19 @@ def build_layout(cells, *, path: str | None = None, aliases: dict[str, str] | No
                 name = tag[len(TAG_PREFIX):]
                 explicit = aliases.get(name, name)
                 break
-        if explicit is not None:
+        level = _heading_level(cell)
+        if explicit is None:
+            if section is not None and level is not None and level <= section[1]:
+                section = None
+            current = section[0] if section is not None else base
+        elif explicit in LOCAL_STAGES:
+            if level is not None:
+                section = (explicit, level)
+            elif section is not None and section[0] != explicit:
+                section = None  # the same tag again inside the section keeps it
             current = explicit
+        else:
+            base, section, current = explicit, None, explicit
         if cell.get("cell_type") != "code":
             continue
         stage = PARAMETERS if any(t in PARAMETER_TAGS for t in tags) else current

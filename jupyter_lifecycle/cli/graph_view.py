@@ -45,6 +45,8 @@ def stages(notebook, as_json, verbose):
         table.add_row(str(cell.index), escape(cell.id), shown, escape(cell.first_line[:70]))
     out = console()
     out.print(table)
+    out.print("[dim]↑ untagged: the stage of the nearest tagged cell above; skip and explore "
+              "mark their own cell only (a tagged heading: its section)[/]")
     flow = Table(title="steps (pipeline order = notebook order)", title_justify="left")
     for column in ("step", "cells", "inputs", "parameters", "outputs"):
         flow.add_column(column, overflow="fold")

@@ -67,6 +67,7 @@ def cell_diagnostics(nb: TaggedNotebook, analyses: Mapping[str, CellAnalysis], r
                 line = analysis.statements[index].line + analysis.line_offset
                 report(Severity.INFO, "display",
                        "display-only statement left out of the exported code", cell, line)
+    _coverage(nb, report)
     last: Cell | None = None
     for cell in nb.code_cells:
         if cell.execution_count is None:
@@ -77,3 +78,23 @@ def cell_diagnostics(nb: TaggedNotebook, analyses: Mapping[str, CellAnalysis], r
                    f"{cell.execution_count} < {last.execution_count}); outputs may depend "
                    "on hidden state — the pipeline runs cells in notebook order", cell, 1)
         last = cell
+
+
+def _coverage(nb: TaggedNotebook, report: Reporter) -> None:
+    """A warning when no cell carries a stage tag, or when no code cell is exported at all."""
+    code = [c for c in nb.code_cells if c.source.strip() and not c.is_parameters
+            and not c.is_injected_parameters]
+    if not code:
+        return
+    prefix = nb.table.tag_prefix
+    if not any(c.explicit_stage and any(t.startswith(prefix) for t in c.tags) for c in nb.cells):
+        report(Severity.WARNING, "nothing-tagged",
+               f"no cell carries a `{prefix}<stage>` tag: all {len(code)} code cell(s) are "
+               f"exported as `{nb.table.default_stage}`; tag the cells where a stage starts "
+               "(`nb2pipe tag --auto` proposes stages)")
+    elif not any(nb.table[c.stage].exported for c in code):
+        shown = ", ".join(f"`{s}`" for s in dict.fromkeys(c.stage for c in code))
+        report(Severity.WARNING, "nothing-exported",
+               f"all {len(code)} code cell(s) are {shown}: the package exports no stage; a "
+               "skip or explore tag marks its own cell (or its heading's section), so tag the "
+               "cells to export with their stage")

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import Diagnostic, Location, NotebookError, Severity
 from ..stages import INJECTED_PARAMETERS_TAG, PARAMETERS_TAG, StageTable, load_stage_table
 from .dialects import cell_dialect, foreign_skip, migration_hint
+from .effective import effective_stages
 from .model import Cell, TaggedNotebook
 from .structure import MAX_NOTEBOOK_BYTES, too_big, check_notebook, load_json
 
@@ -82,7 +83,6 @@ def _source(cell) -> str:
 def _build_cells(raw_cells, path: str, table: StageTable) -> tuple[list[Cell], list[Diagnostic]]:
     cells: list[Cell] = []
     diagnostics: list[Diagnostic] = []
-    current = table.default_stage
     seen_ids: set[str] = set()
     dialect: tuple[str, int, str] | None = None  # the first foreign dialect: (name, index, id)
     skipped = 0
@@ -126,8 +126,6 @@ def _build_cells(raw_cells, path: str, table: StageTable) -> tuple[list[Cell], l
         if explicit_stage is None and table.get("skip") is not None \
                 and foreign_skip(tags, _source(raw), raw["cell_type"]):
             explicit_stage, skipped = "skip", skipped + 1
-        if explicit_stage is not None:
-            current = explicit_stage
         is_code = raw["cell_type"] == "code"
         cells.append(Cell(
             index=index,
@@ -135,13 +133,15 @@ def _build_cells(raw_cells, path: str, table: StageTable) -> tuple[list[Cell], l
             cell_type=raw["cell_type"],
             source=_source(raw),
             tags=tags,
-            stage=current,
+            stage=explicit_stage or table.default_stage,  # the rule below sets it
             explicit_stage=explicit_stage,
             is_parameters=PARAMETERS_TAG in tags,
             is_injected_parameters=INJECTED_PARAMETERS_TAG in tags,
             execution_count=raw.get("execution_count") if is_code else None,
             outputs=tuple(raw.get("outputs", ())) if is_code else (),
         ))
+    cells = [cell if cell.stage == stage else replace(cell, stage=stage)
+             for cell, stage in zip(cells, effective_stages(cells, table))]
     if dialect is not None:
         name, index, cell_id = dialect
         diagnostics.append(Diagnostic(Severity.WARNING, "foreign-tags",

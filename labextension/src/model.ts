@@ -2,8 +2,12 @@
  * Effective stages, grouping and tag edits: plain data in, plain data out (unit-tested).
  *
  * The rule (same as the converter's): a cell tagged ``lifecycle:<stage>`` has that stage; an
- * untagged cell takes the stage of the nearest tagged cell above it (markdown cells may carry
- * tags too); untagged cells before any tag get the table's default stage (``setup``).
+ * untagged cell takes the stage of the nearest tagged cell above it that is not ``skip`` or
+ * ``explore`` (markdown cells may carry tags too); untagged cells before any such tag get the
+ * table's default stage (``setup``). A ``skip`` or ``explore`` tag (a stage of kind ``skip`` or
+ * ``notebook``) marks its own cell only, unless it tags a markdown heading: then it covers the
+ * heading's section, down to the next heading of the same or a higher level or the next cell
+ * tagged with another stage.
  */
 
 import { IStage, PARAMETERS_TAG, StageTable } from './stages';
@@ -78,17 +82,51 @@ export function explicitStageOf(
   return [found.length ? found[0] : null, unknown, found];
 }
 
+const ATX_HEADING = /^ {0,3}(#{1,6})(?:[ \t]|$)/;
+const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)[ \t]*$/;
+const LOCAL_KINDS = ['skip', 'notebook'];
+
+/** 1-6 when a markdown cell starts with a heading (``## x`` or an underlined line), else null. */
+export function headingLevel(cellType: string, source: string): number | null {
+  if (cellType !== 'markdown') {
+    return null;
+  }
+  const lines = source.replace(/^[\r\n]+/, '').split(/\r?\n/);
+  const atx = ATX_HEADING.exec(lines[0]);
+  if (atx) {
+    return atx[1].length;
+  }
+  const setext = lines.length > 1 && lines[0].trim() ? SETEXT_UNDERLINE.exec(lines[1]) : null;
+  return setext ? (setext[1][0] === '=' ? 1 : 2) : null;
+}
+
 /** The effective stage of every cell, in notebook order. O(number of cells). */
 export function computeStages(
   cells: ReadonlyArray<ICellInfo>,
   table: StageTable
 ): ICellStage[] {
-  let current = table.defaultStage;
+  let base = table.defaultStage;
+  let section: { stage: string; level: number } | null = null;
   return cells.map((cell, index) => {
     const tags = cell.tags || [];
     const [explicit, unknown, found] = explicitStageOf(tags, table);
-    if (explicit !== null) {
+    const level = headingLevel(cell.cellType, cell.source);
+    let current: string;
+    if (explicit === null) {
+      if (section !== null && level !== null && level <= section.level) {
+        section = null;
+      }
+      current = section !== null ? section.stage : base;
+    } else if (LOCAL_KINDS.includes(table.get(explicit)?.kind ?? '')) {
+      if (level !== null) {
+        section = { stage: explicit, level };
+      } else if (section !== null && section.stage !== explicit) {
+        section = null; // the same tag again inside the section keeps it
+      }
       current = explicit;
+    } else {
+      base = current = explicit;
+      section = null;
     }
     return {
       index,

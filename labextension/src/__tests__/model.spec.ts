@@ -4,6 +4,7 @@ import {
   explicitStageOf,
   firstLine,
   groupByStage,
+  headingLevel,
   ICellInfo,
   retag
 } from '../model';
@@ -46,6 +47,74 @@ describe('effective stages', () => {
     );
     expect(stages[1].stage).toBe('train');
     expect(stages[1].inherited).toBe(true);
+  });
+
+  it('keeps a skip or explore tag on its own code cell', () => {
+    const stages = computeStages(
+      [
+        cell('df = load()', ['lifecycle:ingest']),
+        cell('print(df)', ['lifecycle:skip']),
+        cell('df = df.dropna()'),
+        cell('df.plot()', ['lifecycle:eda']),
+        cell('rows = len(df)')
+      ],
+      table
+    );
+    expect(stages.map(s => s.stage)).toEqual(['ingest', 'skip', 'ingest', 'explore', 'ingest']);
+    expect(stages.map(s => s.inherited)).toEqual([false, false, true, false, true]);
+  });
+
+  it('gives cells after a leading skip the default stage', () => {
+    const stages = computeStages([cell('!pip install x', ['lifecycle:skip']), cell('import os')], table);
+    expect(stages.map(s => s.stage)).toEqual(['skip', 'setup']);
+  });
+
+  it('lets a skip-tagged heading cover its section down to the next heading of its level', () => {
+    const stages = computeStages(
+      [
+        cell('x = 1', ['lifecycle:prepare']),
+        cell('## Scratch', ['lifecycle:skip'], 'markdown'),
+        cell('x.describe()'),
+        cell('### Deeper', [], 'markdown'),
+        cell('x.plot()'),
+        cell('Train\n-----', [], 'markdown'),
+        cell('model = fit(x)')
+      ],
+      table
+    );
+    expect(stages.map(s => s.stage)).toEqual([
+      'prepare', 'skip', 'skip', 'skip', 'skip', 'prepare', 'prepare'
+    ]);
+  });
+
+  it('keeps a heading section when a cell inside repeats its tag', () => {
+    const stages = computeStages(
+      [
+        cell('x = 1', ['lifecycle:ingest']),
+        cell('## Explore', ['lifecycle:explore'], 'markdown'),
+        cell('x.describe()', ['lifecycle:explore']),
+        cell('x.plot()'),
+        cell('scratch()', ['lifecycle:skip']),
+        cell('y = x')
+      ],
+      table
+    );
+    expect(stages.map(s => s.stage)).toEqual([
+      'ingest', 'explore', 'explore', 'explore', 'skip', 'ingest'
+    ]);
+  });
+
+  it('ends a skip heading section at the next tagged cell', () => {
+    const stages = computeStages(
+      [
+        cell('# Look around', ['lifecycle:explore'], 'markdown'),
+        cell('df.head()'),
+        cell('model = fit()', ['lifecycle:train']),
+        cell('score = 1')
+      ],
+      table
+    );
+    expect(stages.map(s => s.stage)).toEqual(['explore', 'explore', 'train', 'train']);
   });
 
   it('resolves aliases to stage names and flags unknown and conflicting tags', () => {
@@ -92,6 +161,18 @@ describe('effective stages', () => {
       computeStages(cells, table);
     }
     expect((Date.now() - t0) / 20).toBeLessThan(20);
+  });
+});
+
+describe('headings', () => {
+  it('reads ATX and setext headings at the start of a markdown cell only', () => {
+    expect(headingLevel('markdown', '## Train')).toBe(2);
+    expect(headingLevel('markdown', '\n#### x')).toBe(4);
+    expect(headingLevel('markdown', 'Title\n=====')).toBe(1);
+    expect(headingLevel('markdown', 'Part\n---')).toBe(2);
+    expect(headingLevel('markdown', '#hashtag')).toBeNull();
+    expect(headingLevel('markdown', 'text\n\n## later')).toBeNull();
+    expect(headingLevel('code', '# comment')).toBeNull();
   });
 });
 
