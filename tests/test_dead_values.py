@@ -4,6 +4,7 @@ and the signatures and imports narrow with it, without changing what the pipelin
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -101,3 +102,29 @@ def ruff_findings(root: Path) -> list[str]:
                           capture_output=True, text=True)
     assert done.returncode in (0, 1), done.stderr
     return [line for line in done.stdout.splitlines() if line.startswith(str(root))]
+
+
+def test_a_computed_constant_moved_to_helpers_is_not_computed_again_in_its_step(tmp_path):
+    # the textbook habit: IMAGES_PATH built in setup from constants, read only by save_fig: it
+    # lives in helpers.py, and the setup step must not keep an unused copy (ruff F841)
+    cells = [
+        ("import os\nimport random\nrandom.seed(0)\nROOT = 'out'\nCHAPTER = 'ch2'\n"
+         "IMAGES_PATH = os.path.join(ROOT, 'images', CHAPTER)\n"
+         "def figure_path(name):\n    return os.path.join(IMAGES_PATH, name + '.png')", SETUP),
+        ("paths = [figure_path(n) for n in ('a', 'b')]", ING),
+        ("metrics = {'paths': paths, 'draw': random.random()}", EVAL),
+    ]
+    nb = write_notebook(tmp_path / "nb.ipynb", cells)
+    result = convert(nb, tmp_path / "out", package="pkg")
+    assert result.errors == []
+    pkg = tmp_path / "out" / "src" / "pkg"
+    assert "IMAGES_PATH = os.path.join(ROOT, 'images', CHAPTER)" in (pkg / "helpers.py").read_text()
+    setup = (pkg / "stages" / "setup.py").read_text()
+    assert "random.seed(0)" in setup and "IMAGES_PATH" not in setup
+    assert ruff_findings(tmp_path / "out") == [] and undefined_names(tmp_path / "out") == []
+    import random
+
+    random.seed(0)
+    expected = {"paths": [os.path.join("out", "images", "ch2", n + ".png") for n in ("a", "b")],
+                "draw": random.random()}
+    assert run_package(tmp_path / "out", "pkg") == expected

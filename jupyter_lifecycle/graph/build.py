@@ -169,7 +169,7 @@ class _Builder:
         writes: set[str] = set()
         for cell in cells:
             for names in self._kept(cell):
-                if self._is_definition(names):
+                if self._is_definition(names, cell):
                     continue
                 reads.update(read for read, _ in self._reads(
                     cell, names.index, (*names.reads, *names.earlier_reads, *names.mutates)))
@@ -181,7 +181,8 @@ class _Builder:
         blocks = []
         for cell in cells:
             analysis = self.analyses[cell.id]
-            kept = [n for n in self._kept(cell) if keep_definitions or not self._is_definition(n)]
+            kept = [n for n in self._kept(cell)
+                    if keep_definitions or not self._is_definition(n, cell)]
             if kept:
                 blocks.append(Block(cell, tuple(kept), analysis))
         return blocks
@@ -189,10 +190,15 @@ class _Builder:
     def _kept(self, cell: Cell):
         return [n for n in self.analyses[cell.id].kept_names() if (cell.id, n.index) not in self.left_out]
 
-    def _is_definition(self, names) -> bool:
+    def _is_definition(self, names, cell: Cell) -> bool:
         if names.kind in ("import", "def", "class"):
             return True
-        return names.kind == "constant" and names.defines[0] in self.definitions
+        if names.kind == "constant":
+            return names.defines[0] in self.definitions
+        # a computed constant promoted to helpers.py is computed there, not again in its step
+        definition = self.definitions.get(names.defines[0]) if len(names.defines) == 1 else None
+        return (definition is not None and definition.kind == "constant"
+                and definition.cell.id == cell.id and definition.index == names.index)
 
     def _dataflow(self) -> _Dataflow:
         produced_by: dict[str, set[str]] = {}
