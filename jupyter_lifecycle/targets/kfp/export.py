@@ -90,7 +90,11 @@ def export_yaml(source: Path, output: Path | None, params: dict, options: dict,
                 f"{len(environment.packages) - 1} locked pin(s) on {environment.base_image}")
     failed = ((f"the observing run failed ({plan.failure}); every value crossing steps was "
                "seen before it"),) if plan.failure else ()
-    notes = (*failed, formats, installs)
+    unpublished = ((f"{source.name} was converted in a temporary folder: convert it with nb2pipe "
+                    "convert and publish that package where the cluster installs it from, or "
+                    "pass --package-spec"),)
+    unpublished = () if source.is_dir() or options.get("package_spec") else unpublished
+    notes = (*failed, formats, installs, *unpublished)
     return ExportResult("kfp", target, plan.layout.package,
                         tuple(c.step.name for c in plan.components),
                         {p.name: p.default for p in plan.parameters},

@@ -42,8 +42,9 @@ def _read_outputs(run_dir: Path, plan: Plan) -> tuple[dict, dict]:
             values = json.loads(executor.read_text(encoding="utf-8")).get("parameterValues", {})
             if isinstance(values.get("Output"), (int, float)):
                 stages[c.step.name] = float(values["Output"])
-        if c.logs_metrics and (run_dir / c.task / METRICS).is_file():
-            found = json.loads((run_dir / c.task / METRICS).read_text(encoding="utf-8"))
+        artifact = next((o.argument for o in c.outgoing if o.name == METRICS), None)
+        if c.logs_metrics and artifact and (run_dir / c.task / artifact).is_file():
+            found = json.loads((run_dir / c.task / artifact).read_text(encoding="utf-8"))
             metrics = {k: v for k, v in found.items()
                        if isinstance(v, (int, float, str, bool)) or v is None}
     return stages, metrics

@@ -133,8 +133,10 @@ def read_layout(root: str | Path) -> PackageLayout:
     modules = {alias.asname: alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
                and node.module == "stages" and node.level == 1
                for alias in node.names if alias.asname}
-    steps = [_step(name, node, modules, where) for node in ast.walk(tree)
-             if isinstance(node, ast.With) and (name := _stage_name(node)) is not None]
+    blocks = sorted((node for node in ast.walk(tree) if isinstance(node, ast.With)),
+                    key=lambda node: node.lineno)
+    steps = [_step(name, node, modules, where) for node in blocks
+             if (name := _stage_name(node)) is not None]
     if not steps:
         raise PackageError(f"{where}: no stage found")
     distribution, version = _project(root)
