@@ -43,7 +43,8 @@ def observe(layout: PackageLayout, params: dict, workdir: Path | None) -> dict:
                    "--src", str(layout.src), "--package", layout.package,
                    "--params", json.dumps(params), "--needed", json.dumps(needed(layout)),
                    "--out", str(out)]
-        done = subprocess.run(command, check=False, cwd=workdir or os.getcwd(), capture_output=True, text=True)
+        done = subprocess.run(command, check=False, cwd=workdir or os.getcwd(),
+                              capture_output=True, text=True)
         if not out.is_file():
             raise ExportError(f"{layout.package}: the observing run did not finish:\n"
                               f"{done.stderr.strip()[-2000:]}")
