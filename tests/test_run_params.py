@@ -38,7 +38,7 @@ def test_resolve_fits_types_and_reports_every_problem(tmp_path):
     assert resolve(NB, [("d", "[5, 6]")], [], "nb.ipynb") == {"d": [5, 6]}
     assert resolve(NB, [("c", "2026-01-02")], [], "nb.ipynb") == {"c": "2026-01-02"}
     with pytest.raises(ParameterError) as info:
-        resolve(NB, [("a", "x"), ("zz", "1"), ("flag", "1")], [], "nb.ipynb")
+        resolve(NB, [("a", "x"), ("zz", "1"), ("flag", "maybe")], [], "nb.ipynb")
     message = str(info.value)
     assert "'a' expects int" in message and "'zz' is not a parameter" in message
     assert "'flag' expects bool" in message

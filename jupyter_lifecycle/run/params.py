@@ -1,12 +1,15 @@
 """Parameters for ``nb2pipe run``: ``-p NAME VALUE`` parsed like papermill's CLI, ``-f`` files
-(YAML or JSON), and a check against the notebook's ``parameters`` cell: unknown names and
-values whose type does not fit the default are input errors, reported all at once.
+(YAML or JSON), and a check against the notebook's ``parameters`` cell: each value is parsed by
+the parameter's declared type (its annotation, else its default's type: ``-p features '["a"]'``
+is a list, ``-p flag yes`` a bool); unknown names and values that do not fit are input errors,
+reported all at once.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 _UNKNOWN = object()  # a default that is not a literal: any value fits
@@ -71,73 +74,135 @@ def read_file(path: str | Path) -> dict:
     return value
 
 
-def declared(nb) -> dict | None:
-    """``{name: default}`` of the cell tagged ``parameters`` (non-literal defaults: unknown),
-    or None when the notebook has no such cell."""
+_TYPE_NAMES = {"bool": bool, "int": int, "float": float, "str": str, "list": list,
+               "List": list, "Sequence": list, "tuple": tuple, "Tuple": tuple, "set": set,
+               "Set": set, "frozenset": set, "dict": dict, "Dict": dict, "Mapping": dict}
+_BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A parameter of the ``parameters`` cell: its default, and the type a value must fit
+    (from the annotation, else the default's type; None: any value fits)."""
+    default: object
+    kind: type | None
+    annotation: str | None = None
+
+
+def _annotation_kind(node: ast.expr | None) -> type | None:
+    """``list[str]`` → list, ``float | None`` / ``Optional[float]`` → float; else None."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):  # a quoted annotation
+        try:
+            return _annotation_kind(ast.parse(node.value, mode="eval").body)
+        except SyntaxError:
+            return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        kinds = {_annotation_kind(side) for side in (node.left, node.right)
+                 if not (isinstance(side, ast.Constant) and side.value is None)}
+        return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(node, ast.Subscript):
+        base = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+        if base == "Optional":
+            return _annotation_kind(node.slice)
+        node = node.value
+    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+    return _TYPE_NAMES.get(name)
+
+
+def declarations(nb) -> dict[str, Declared] | None:
+    """The parameters of the cell tagged ``parameters``, or None when there is no such cell."""
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code" or "parameters" not in (
                 cell.get("metadata", {}).get("tags") or []):
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
-        out: dict = {}
+        out: dict[str, Declared] = {}
         try:
             tree = ast.parse(source)
         except SyntaxError:
             return out
         for stmt in tree.body:
+            annotation = None
             if isinstance(stmt, ast.Assign):
                 targets, value = stmt.targets, stmt.value
             elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                targets, value = [stmt.target], stmt.value
+                targets, value, annotation = [stmt.target], stmt.value, stmt.annotation
             else:
                 continue
+            try:
+                default = ast.literal_eval(value)
+            except (ValueError, SyntaxError, TypeError):
+                default = _UNKNOWN
+            kind = _annotation_kind(annotation)
+            if kind is None and default is not _UNKNOWN and default is not None:
+                kind = type(default)
+            shown = ast.unparse(annotation) if annotation is not None else None
             for target in targets:
                 if isinstance(target, ast.Name):
-                    try:
-                        out[target.id] = ast.literal_eval(value)
-                    except (ValueError, SyntaxError, TypeError):
-                        out[target.id] = _UNKNOWN
+                    out[target.id] = Declared(default, kind, shown)
         return out
     return None
 
 
-def _fit(name: str, value, default, raw: str | None):
-    """``value`` made to fit ``default``'s type, or a ParameterError."""
-    if default is _UNKNOWN or default is None or value is None:
+def declared(nb) -> dict | None:
+    """``{name: default}`` of the cell tagged ``parameters`` (non-literal defaults: unknown),
+    or None when the notebook has no such cell."""
+    found = declarations(nb)
+    return None if found is None else {name: d.default for name, d in found.items()}
+
+
+def _literal(text: str):
+    """A list or dict written as JSON or as a Python literal, else None."""
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            return parse(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+    return None
+
+
+def _fit(name: str, value, decl: Declared, raw: str | None):
+    """``value`` made to fit the declared type, or a ParameterError naming both."""
+    kind = decl.kind
+    if kind is None or value is None:
         return value
-    kind = type(default)
-    if isinstance(default, bool):
+    text = raw if raw is not None else value if isinstance(value, str) else None
+    if kind is bool:
         if isinstance(value, bool):
             return value
-    elif isinstance(default, int):
+        word = text if text is not None else str(value) if isinstance(value, int) else None
+        if word is not None and word.strip().lower() in _BOOL_WORDS:
+            return _BOOL_WORDS[word.strip().lower()]
+    elif kind is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-    elif isinstance(default, float):
+    elif kind is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
-    elif isinstance(default, str):
+    elif kind is str:
         if isinstance(value, str):
             return value
         if raw is not None:  # `-p name 123` for a string parameter means the string "123"
             return raw
-    elif isinstance(default, (list, tuple, dict, set)):
-        if isinstance(value, (list, tuple, dict, set)) and (
-                isinstance(value, dict) == isinstance(default, dict)):
-            return value
-        if isinstance(value, str):
-            try:
-                parsed = ast.literal_eval(value)
-            except (ValueError, SyntaxError, TypeError):
-                parsed = None
-            if isinstance(parsed, (list, tuple, dict, set)) and (
-                    isinstance(parsed, dict) == isinstance(default, dict)):
-                return parsed
+    elif kind in (list, tuple, set, dict):
+        parsed = _literal(text) if text is not None else value
+        if kind is dict and isinstance(parsed, dict):
+            return parsed
+        if kind is not dict and isinstance(parsed, (list, tuple, set)):
+            return parsed if isinstance(parsed, kind) else kind(parsed)
     else:
         return value
+    expected = {bool: "bool (true/false, yes/no or 1/0)", list: "list (JSON or Python)",
+                dict: "dict (JSON or Python)"}.get(kind, kind.__name__)
+    declared_as = (f"declared {decl.annotation}" if decl.annotation else "") + (
+        f"{', ' if decl.annotation else ''}default {decl.default!r}"
+        if decl.default is not _UNKNOWN else "")
     shown = raw if raw is not None else repr(value)
-    raise ParameterError(f"parameter {name!r} expects {kind.__name__} (default {default!r}), "
-                         f"got {shown}")
+    raise ParameterError(f"parameter {name!r} expects {expected}"
+                         f"{f' ({declared_as})' if declared_as else ''}, got {shown}")
 
 
 def resolve(nb, cli: list[tuple[str, str]], files: list[str], notebook: str) -> dict:
@@ -151,7 +216,7 @@ def resolve(nb, cli: list[tuple[str, str]], files: list[str], notebook: str) -> 
         raw[name] = text
     if not values:
         return {}
-    known = declared(nb)
+    known = declarations(nb)
     if known is None:
         raise ParameterError(f"{notebook} has no cell tagged 'parameters', so it takes no "
                              f"parameters (got {', '.join(values)})")
