@@ -57,31 +57,45 @@ def project_relative(folder: Path, out: Path) -> str | None:
     return Path(os.path.relpath(folder, out)).as_posix()
 
 
+def _ci_config(graph: StageGraph, out: Path, ci_matrix):
+    from .ci.config import CiConfig, config_from_pyproject, read_config_file
+
+    names = tuple(p.name for p in graph.params)
+    if ci_matrix is not None:
+        return read_config_file(ci_matrix, names)
+    return config_from_pyproject(out / "pyproject.toml", names) or CiConfig()
+
+
 def default_out_dir(notebook: Path, package: str) -> Path:
     return notebook.parent / package
 
 
 def convert(path: str | Path, out_dir: str | Path | None = None, *, package: str | None = None,
             force: bool = False, dry_run: bool = False, use_cache: bool = True,
-            parallel: bool = False, prune: bool = False, auto_tag: bool = False) -> ConvertResult:
+            parallel: bool = False, prune: bool = False, auto_tag: bool = False,
+            ci: bool = True, ci_matrix: str | Path | None = None) -> ConvertResult:
     """Convert a notebook into a package. Writes nothing when the analysis has errors or on dry run.
 
     Raises NotebookError for unreadable input and OutputError when writing would lose work.
     ``parallel`` lets a big cold conversion fork a worker process (the CLI does; a server, whose
     threads make forking unsafe, does not). ``prune`` leaves out values nothing reads.
     ``auto_tag`` gives cells without a stage tag the auto-tagger's stage, in memory.
+    ``ci`` writes ``.github/workflows/<pkg>.yml``; its matrix and metric bounds come from
+    ``ci_matrix`` (a YAML/JSON/TOML file), else from ``[tool.nb2pipe.ci]`` of the pyproject.toml
+    already in the output folder (raises CiConfigError when malformed).
     """
     path = Path(path)
     cache = AnalysisCache() if use_cache else None
     try:
-        return _convert(path, out_dir, package, force, dry_run, cache, parallel, prune, auto_tag)
+        return _convert(path, out_dir, package, force, dry_run, cache, parallel, prune, auto_tag,
+                        ci, ci_matrix)
     finally:
         if cache is not None:
             cache.close()
 
 
 def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel, prune,
-             auto_tag=False) -> ConvertResult:
+             auto_tag=False, ci=True, ci_matrix=None) -> ConvertResult:
     package = package or package_name_for(str(path))
     out = Path(out_dir) if out_dir is not None else default_out_dir(path, package)
     check_package_name(package, out)  # before the (slow) analysis
@@ -99,7 +113,8 @@ def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel, prun
     if graph.errors:
         return result
     files, notes = generate_package(graph, package, store=cache,
-                                    notebook_dir=project_relative(path.resolve().parent, out.resolve()))
+                                    notebook_dir=project_relative(path.resolve().parent, out.resolve()),
+                                    ci=_ci_config(graph, out, ci_matrix) if ci else None)
     result.files = files
     result.diagnostics.extend(notes)
     problems = check_generated(files, graph.notebook, cache)

@@ -28,6 +28,7 @@ PIN = re.compile(r'"([A-Za-z0-9_.\-\[\]]+)(==|~=|>=)[^"]+"')
 LOCKED = re.compile(r"^([A-Za-z0-9_.\-]+)==\S+$", re.MULTILINE)
 PYTHON_FLOOR = re.compile(r'requires-python = ">=[0-9.]+"')
 PYTHON_LOCKED = re.compile(r"\(Python [0-9.]+, \w+\)")
+PYTHON_SETUP = re.compile(r"(Set up Python |python-version: )\"?[0-9.]+\"?")
 
 
 def normalise(path: str, text: str) -> str:
@@ -37,6 +38,8 @@ def normalise(path: str, text: str) -> str:
     if path.endswith("requirements.lock"):
         text = LOCKED.sub(r"\1==<pinned>", text)
         text = PYTHON_LOCKED.sub("(<this python>)", text)
+    if path.startswith(".github/workflows/"):
+        text = PYTHON_SETUP.sub(r"\1<this python>", text)
     return text
 
 

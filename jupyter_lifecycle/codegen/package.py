@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ast
 
+from ..ci.config import CiConfig
 from ..errors import Diagnostic, Location, Severity
 from ..graph import StageGraph
 from ..notebook.outputs import recorded_metrics
+from .ci_check_module import ci_check_module
+from .ci_workflow import ci_workflow
 from .common import GeneratedFile
 from .params_module import params_module
 from .pipeline_module import pipeline_module, reserved_renames
@@ -19,12 +22,14 @@ from .tests_module import test_cells_file, test_files
 
 
 def generate_package(graph: StageGraph, package: str, store: TextStore | None = None,
-                     notebook_dir: str | None = None) -> tuple[list[GeneratedFile], list[Diagnostic]]:
+                     notebook_dir: str | None = None,
+                     ci: CiConfig | None = CiConfig()) -> tuple[list[GeneratedFile], list[Diagnostic]]:
     """All files of the package, and notes about the generation (e.g. unpinned imports).
 
     ``store`` keeps the files that carry cell code (stages, helpers, test cells) between runs;
     ``notebook_dir`` is the notebook's folder relative to the output folder (posix, never
     absolute): the generated tests run the pipeline there; None: in a temporary folder.
+    ``ci``: the CI matrix and metric bounds of the generated workflow; None: no workflow.
     """
     notes: list[Diagnostic] = []
     defs = graph.definitions
@@ -52,8 +57,10 @@ def generate_package(graph: StageGraph, package: str, store: TextStore | None = 
                           [(cell_part(t.cell), [n.index for n in t.block.names], t.reads, t.params,
                             t.until, [definition_part(defs.get(u)) for u in t.uses]) for t in graph.tests])
         files.append(cached(store, key, lambda: test_cells_file(graph, package)))
-    project, unresolved = project_files(graph, package, store)
+    project, unresolved = project_files(graph, package, store, ci)
     files.extend([*project, readme(graph, package), run_notebook(graph, package)])
+    if ci is not None:
+        files.extend([ci_check_module(graph, package), ci_workflow(graph, package, ci, notebook_dir)])
     for mod in unresolved:
         notes.append(Diagnostic(Severity.WARNING, "unpinned-import",
                                 f"module {mod!r} is imported but no installed distribution provides "

@@ -175,9 +175,10 @@ def _installed(*dists: str) -> list[Requirement]:
     return [r for r in map(_requirement, dists) if r is not None]
 
 
-def project_files(graph: StageGraph, package: str, store=None) -> tuple[list[GeneratedFile], list[str]]:
+def project_files(graph: StageGraph, package: str, store=None,
+                  ci=None) -> tuple[list[GeneratedFile], list[str]]:
     """``pyproject.toml`` (``~=`` ranges) and ``requirements.lock`` (exact pins), and the imported
-    modules no installed distribution provides."""
+    modules no installed distribution provides. ``ci`` (a CiConfig) adds ``[tool.nb2pipe.ci]``."""
     runtime_modules, test_modules = split_modules(graph)
     runtime, unresolved = requirements(runtime_modules, store)
     test_only, unresolved_tests = requirements(test_modules, store)
@@ -212,7 +213,7 @@ packages = ["src/{package}"]
 [tool.pytest.ini_options]
 pythonpath = ["src"]
 testpaths = ["tests"]
-"""
+""" + (ci.to_toml() if ci is not None else "")
     return ([GeneratedFile("pyproject.toml", text, "imports of the notebook"),
              lock_file(graph, dist_name, runtime, test)], [*unresolved, *unresolved_tests])
 
