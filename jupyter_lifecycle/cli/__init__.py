@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from .ci import ci
 from .convert import convert
 from .doctor import doctor
 from .graph_view import graph, stages
@@ -32,3 +33,4 @@ def main() -> None:
 
 for command in (convert, stages, tag, graph, verify, run, runs, doctor):
     main.add_command(command)
+main.add_command(ci)

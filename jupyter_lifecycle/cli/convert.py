@@ -21,16 +21,21 @@ from .output import EPILOG, EXIT_DIAGNOSTICS, console, fail, print_diagnostics
               "`dead-value` notes); signatures and imports narrow with them.")
 @click.option("--auto-tag", is_flag=True, help="Give cells without a stage tag the stage "
               "`nb2pipe tag --auto` proposes (in memory; the notebook is not changed).")
+@click.option("--no-ci", is_flag=True, help="Do not write .github/workflows/<package>.yml.")
+@click.option("--ci-matrix", type=click.Path(dir_okay=False), help="YAML, JSON or TOML file of "
+              "the CI's parameter matrix and metric bounds (kept in [tool.nb2pipe.ci]).")
 @click.option("--no-cache", is_flag=True, help="Do not use the per-cell analysis cache.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show informational notes.")
-def convert(notebook, out_dir, package, force, dry_run, prune, auto_tag, no_cache, verbose):
+def convert(notebook, out_dir, package, force, dry_run, prune, auto_tag, no_ci, ci_matrix,
+            no_cache, verbose):
     """Convert NOTEBOOK into an installable package with tests and a papermill run notebook."""
     from ..api import convert as do_convert
     from ..errors import LifecycleError
 
     try:
         result = do_convert(notebook, out_dir, package=package, force=force, dry_run=dry_run,
-                            use_cache=not no_cache, parallel=True, prune=prune, auto_tag=auto_tag)
+                            use_cache=not no_cache, parallel=True, prune=prune, auto_tag=auto_tag,
+                            ci=not no_ci, ci_matrix=ci_matrix)
     except LifecycleError as exc:
         fail(exc)
     from rich.markup import escape
