@@ -62,6 +62,7 @@ def table_rows(stdout: str) -> dict[str, str]:
     return rows
 
 
+@pytest.mark.e2e
 def test_a_failing_gate_fails_its_entry_by_name_and_the_others_pass(iris_ci):
     out, done = iris_ci
     assert done.returncode == 1, done.stdout + done.stderr
@@ -71,6 +72,7 @@ def test_a_failing_gate_fails_its_entry_by_name_and_the_others_pass(iris_ci):
     assert "default: failed" not in done.stdout and "small-forest: failed" not in done.stdout
 
 
+@pytest.mark.e2e
 def test_every_step_ran_in_order_for_every_entry(iris_ci):
     out, done = iris_ci
     for entry in ("default", "small-forest", "stump"):
@@ -80,6 +82,7 @@ def test_every_step_ran_in_order_for_every_entry(iris_ci):
     assert " passed" in tests_log and "failed" not in tests_log
 
 
+@pytest.mark.e2e
 def test_the_summary_shows_metrics_and_fits_80_columns(iris_ci):
     out, done = iris_ci
     assert "accuracy" in done.stdout and "CI summary" in done.stdout
@@ -88,6 +91,7 @@ def test_the_summary_shows_metrics_and_fits_80_columns(iris_ci):
     assert "artifacts:" + str(out / ".nb2pipe-ci" / "artifacts") in shown
 
 
+@pytest.mark.e2e
 def test_artifacts_hold_the_executed_notebook_the_record_and_the_recorded_run(iris_ci):
     out, _ = iris_ci
     artifacts = out / ".nb2pipe-ci" / "artifacts"
@@ -105,6 +109,7 @@ def test_artifacts_hold_the_executed_notebook_the_record_and_the_recorded_run(ir
     assert (out / ".nb2pipe-ci" / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
+@pytest.mark.e2e
 def test_a_messy_notebook_converts_and_its_ci_is_green(tmp_path, venv_env):
     folder = tmp_path / "messy"
     shutil.copytree(MESSY, folder, ignore=shutil.ignore_patterns("artifacts", "*.ipynb"))
