@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import tempfile
 import uuid
 
 from nbclient.exceptions import CellExecutionError
@@ -187,13 +188,27 @@ class LifecycleEngine(NBClientEngine):
             kernel_name=kernel_name, log=_logger(), log_output=log_output,
             stdout_file=stdout_file, stderr_file=stderr_file, extra_arguments=extra)
         client = LifecycleNotebookClient(nb_man, lifecycle=lifecycle, **final_kwargs)
-        launch = {"env": env}
-        if lifecycle.get("kernel_stderr") is not None:  # the kernel's own log, not cell output
-            launch["stderr"] = lifecycle["kernel_stderr"]
-        return client.execute(**launch)
+        # The kernel's own log (ipykernel's "running over TCP without encryption" warning and
+        # the like, not cell output) goes to a file, never to our user's terminal.
+        if lifecycle.get("kernel_stderr") is not None:
+            return client.execute(env=env, stderr=lifecycle["kernel_stderr"])
+        with tempfile.TemporaryFile("w+") as kernel_log:
+            try:
+                return client.execute(env=env, stderr=kernel_log)
+            except Exception:
+                kernel_log.seek(0)
+                lifecycle["kernel_log"] = kernel_log.read()[-2000:].strip() or None
+                raise
 
 
 def _logger():
+    """papermill's logger, quiet: without a handler Python prints its warnings on stderr
+    (our commands report what matters themselves); a handler configured by the caller stays."""
+    import logging
+
     from papermill.log import logger
 
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
     return logger
