@@ -101,7 +101,7 @@ describe('suggestedTagChanges', () => {
   });
 
   it('uses the table tag prefix', () => {
-    const custom = new StageTable({ ...table.toData(), tag_prefix: 'stage:' } as any);
+    const custom = new StageTable({ ...table.toData(), tag_prefix: 'stage:' });
     const changes = suggestedTagChanges([cell('a'), cell('b', ['stage:train'])],
       [suggestion('a', 'ingest'), suggestion('b', 'setup')], custom);
     expect(changes.map(c => c.after)).toEqual([['stage:ingest']]);

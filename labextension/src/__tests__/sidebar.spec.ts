@@ -20,7 +20,7 @@ function fakePanel(): any {
 
 function setup(cells: ICellInfo[], analysis: any = null) {
   const requester: IRequester = {
-    request: async () => analysis as any
+    request: async <T>() => analysis as T
   };
   const state = new NotebookStageState(new LifecycleAPI(requester));
   state.setCells(cells);

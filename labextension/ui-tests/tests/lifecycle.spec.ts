@@ -324,10 +324,10 @@ for run_id, day, acc, n in (("1a2b3c4d" * 4, 20, 0.91, 10), ("5e6f7a8b" * 4, 21,
     await runs.nth(0).locator('input[type="checkbox"]').check();
     await runs.nth(1).locator('input[type="checkbox"]').check();
     await page.click(`${RUNS} button[data-action="compare"]`);
-    const table = page.locator(`${RUNS} .jp-lifecycle-compare-table`);
-    await expect(table).toContainText('n_estimators');
-    await expect(table.locator('tr.jp-mod-changed')).toHaveCount(3);
-    await expect(table.locator('tr.jp-mod-changed', { hasText: 'n_estimators' })).toContainText('+40');
+    const view = page.locator('.jp-lifecycle-run-compare:visible');
+    await expect(view).toContainText('n_estimators');
+    await expect(view.locator('tr.jp-mod-changed')).toHaveCount(3);
+    await expect(view.locator('tr.jp-mod-changed', { hasText: 'n_estimators' })).toContainText('+40');
     fs.mkdirSync(SHOTS, { recursive: true });
     await page.locator(RUNS).screenshot({ path: path.join(SHOTS, 'runs.png') });
   });
