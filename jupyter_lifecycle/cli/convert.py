@@ -69,4 +69,18 @@ def convert(notebook, out_dir, package, force, dry_run, prune, auto_tag, no_ci, 
     out.print(f"[green]wrote[/] {escape(str(result.out_dir))} — package [bold]{result.package}[/], "
                   f"{len(result.graph.stages)} stage(s), {len(result.graph.tests)} test cell(s), "
                   f"{changed} file(s) written, {len(plan.unchanged)} unchanged")
-    out.print(f"next: cd {escape(str(result.out_dir))} && pytest && python -m {result.package}")
+    out.print(f"next: {escape(next_step(result.out_dir, result.package))}")
+
+
+def next_step(out_dir, package: str) -> str:
+    """A shell command that tests and runs the new package from the current folder (the
+    package is a src layout, not installed yet): ``pytest`` finds ``src`` through the
+    generated pyproject; ``python -m`` needs it on ``PYTHONPATH``, or ``pip install -e`` first."""
+    import os
+    import shlex
+
+    where = str(out_dir)
+    if os.name == "nt":  # cmd.exe has no VAR=value prefix
+        return f'pip install -e "{where}" && pytest "{where}" && python -m {package}'
+    return (f"python -m pytest {shlex.quote(where)} && "
+            f"PYTHONPATH={shlex.quote(os.path.join(where, 'src'))} python -m {package}")
