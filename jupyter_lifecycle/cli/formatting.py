@@ -25,7 +25,7 @@ def duration(seconds) -> str:
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     if seconds < 60:
-        return f"{seconds:.2f} s"
+        return f"{seconds:.1f} s"
     minutes, rest = divmod(int(round(seconds)), 60)
     return f"{minutes}m {rest:02d}s"
 
@@ -44,6 +44,31 @@ def short(item) -> str:
     if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
         return text[:12] + "…"
     return text
+
+
+def wrapped(items: list[str], width: int, indent: int) -> list[str]:
+    """``items`` joined by two spaces into lines of at most ``width`` characters (an item is
+    never split; one longer than the line stands alone), each after ``indent`` spaces."""
+    lines: list[str] = []
+    line = ""
+    room = max(width - indent, 20)
+    for item in items:
+        if line and len(line) + 2 + len(item) > room:
+            lines.append(line)
+            line = item
+        else:
+            line = f"{line}  {item}" if line else item
+    if line:
+        lines.append(line)
+    return [" " * indent + text for text in lines]
+
+
+def ratio(a, b) -> str:
+    """B/A of two durations, or "—" when either rounds to 0 ms (the ratio would be noise)."""
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+        return "—"
+    ms_a, ms_b = round(a * 1000), round(b * 1000)  # the durations as shown
+    return "—" if ms_a < 1 or ms_b < 1 else f"{ms_b / ms_a:.2f}×"
 
 
 def status(name: str | None) -> str:

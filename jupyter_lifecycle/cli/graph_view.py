@@ -14,6 +14,7 @@ from .output import (
     console,
     load_graph,
     print_diagnostics,
+    print_trimmed,
 )
 
 
@@ -33,20 +34,25 @@ def stages(notebook, as_json, verbose):
     from rich.table import Table
 
     table = Table(title=f"{escape(notebook)}: cells", title_justify="left")
-    for column in ("#", "id", "stage", "first line"):
-        table.add_column(column, overflow="fold")
-    for cell in graph.notebook.cells:
-        if not cell.is_code:
-            continue
+    code = [c for c in graph.notebook.cells if c.is_code]
+    widths = (max((len(str(c.index)) for c in code), default=1),
+              min(max((len(c.id) for c in code), default=2), 24),
+              max((len("parameters" if c.is_parameters else c.stage) + 2 for c in code),
+                  default=5))
+    for column, width in zip(("#", "id", "stage"), widths):
+        table.add_column(column, no_wrap=True, width=width)
+    out = console()
+    # a preview of the code: cut at the table's edge with an ellipsis, never wrapped
+    table.add_column("first line", no_wrap=True, overflow="ellipsis",
+                     max_width=max(out.width - sum(widths) - 13, 10))
+    for cell in code:
         stage = "parameters" if cell.is_parameters else cell.stage
         colour = graph.notebook.table[cell.stage].color
         shown = f"[{colour}]{stage}[/]" if not cell.inherited or cell.is_parameters \
             else f"[dim]{stage} ↑[/]"
         table.add_row(str(cell.index), escape(cell.id), shown, escape(cell.first_line[:70]))
-    out = console()
-    out.print(table)
-    out.print("[dim]↑ untagged: the stage of the nearest tagged cell above; skip and explore "
-              "mark their own cell only (a tagged heading: its section)[/]")
+    print_trimmed(out, table, "[dim]↑ untagged: the stage of the tagged cell above; skip and "
+                  "explore mark their own cell only (or a tagged heading's section)[/]")
     flow = Table(title="steps (pipeline order = notebook order)", title_justify="left")
     for column in ("step", "cells", "inputs", "parameters", "outputs"):
         flow.add_column(column, overflow="fold")
@@ -54,7 +60,7 @@ def stages(notebook, as_json, verbose):
         flow.add_row(node.name, ", ".join(str(c.index) for c in node.cells),
                      ", ".join(node.inputs) or "—", ", ".join(node.params) or "—",
                      ", ".join(node.outputs) or "—")
-    out.print(flow)
+    print_trimmed(out, flow)
     if graph.tests:
         out.print("tests: " + ", ".join(
             f"cell {t.cell.index} (after {t.until or 'parameters'})" for t in graph.tests))
@@ -72,7 +78,15 @@ def graph(notebook, fmt):
 
     g = load_graph(notebook)
     renderer = {"text": render_text, "mermaid": render_mermaid, "dot": render_dot}[fmt]
-    click.echo(renderer(g))
+    text = renderer(g)
+    if fmt == "text":  # long lines wrap between names, indented, to the terminal's width
+        import textwrap
+
+        width = console().width
+        text = "\n".join(textwrap.fill(line, width, subsequent_indent=" " * 4,
+                                        break_long_words=False, break_on_hyphens=False)
+                          if len(line) > width else line.rstrip() for line in text.splitlines())
+    click.echo(text)
     if g.errors:
         print_diagnostics(g.errors)
         sys.exit(EXIT_DIAGNOSTICS)

@@ -26,6 +26,20 @@ def console(stderr: bool = False, *, soft_wrap: bool = True):
     return out
 
 
+def print_trimmed(out, *renderables) -> None:
+    """``out.print`` each renderable without the spaces rich pads its lines with (a table's
+    title or cells at the line's end), so the output has no trailing spaces."""
+    import re
+
+    trailing = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$")
+    for renderable in renderables:
+        with out.capture() as captured:
+            out.print(renderable, soft_wrap=False)  # text wraps between words
+        out.file.write("".join(trailing.sub(r"\1", line) + "\n"
+                               for line in captured.get().rstrip("\n").split("\n")))
+        out.file.flush()
+
+
 def esc(value) -> str:
     """``value`` as text with rich markup escaped."""
     from rich.markup import escape

@@ -17,7 +17,7 @@ from .formatting import duration as _duration
 from .formatting import pairs as _pairs
 from .formatting import stages_table as _stages_table
 from .formatting import status as _status
-from .output import EXIT_FAILED, console, fail
+from .output import EXIT_FAILED, console, fail, print_trimmed
 from .output import esc as _esc
 
 RUN_EPILOG = ("Exit codes: 0 completed, 1 the notebook failed (recorded as a failed run), "
@@ -160,6 +160,6 @@ def _print_summary(record: dict, outcome) -> None:
     table.add_row("metrics", _esc(_pairs(record.get("metrics"))))
     table.add_row("output", _esc(outcome.output))
     table.add_row("store", _esc(outcome.store))
-    console.print(table)
+    print_trimmed(console, table)
     if record.get("stages"):
-        console.print(_stages_table(record))
+        print_trimmed(console, _stages_table(record))

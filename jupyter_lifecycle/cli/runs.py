@@ -12,12 +12,14 @@ from pathlib import Path
 import click
 
 from .formatting import duration as _duration
+from .formatting import ratio as _ratio
 from .formatting import short as _short
 from .formatting import stages_table as _stages_table
 from .formatting import status as _status
 from .formatting import value as _value
 from .formatting import when as _when
-from .output import console, fail
+from .formatting import wrapped as _wrapped
+from .output import console, fail, print_trimmed
 from .output import esc as _esc
 from .run import STORE_HELP as _STORE_HELP
 
@@ -80,26 +82,33 @@ def list_runs(notebook, limit, store, as_json):
         click.echo(json.dumps([{k: r.get(k) for k in keys if k in r} for r in records],
                               indent=2, default=str))
         return
-    from rich import box
-    from rich.table import Table
-
-    table = Table(title=f"runs in {_esc(run_store.path)}", title_justify="left",
-                  box=box.SIMPLE_HEAD)
-    for column in ("run", "notebook", "kind", "status", "started", "duration", "metrics"):
-        table.add_column(column, overflow="fold",
-                         no_wrap=column not in ("notebook", "metrics"),
-                         min_width=12 if column == "notebook" else None)
-    for r in records:
-        nb = r.get("notebook") or {}
-        metrics = r.get("unreadable") or "\n".join(
-            f"{k}={_value(round(v, 4) if isinstance(v, float) else v)}"
-            for k, v in list((r.get("metrics") or {}).items())[:3]) or "—"
-        table.add_row(r["run_id"][:8], _esc(nb.get("relpath") or Path(nb.get("path") or "?").name),
-                      _esc(r.get("kind")), _status(r.get("status")),
-                      _when(r.get("started"))[5:16], _duration(r.get("duration_s")),
-                      _esc(metrics))
     console = _console()
-    console.print(table if records else "no runs" + (f" of {notebook}" if notebook else ""))
+    if not records:
+        console.print("no runs" + (f" of {_esc(notebook)}" if notebook else ""))
+        return
+    console.print(f"runs in {_esc(run_store.path)}", soft_wrap=True)
+    header = ("run", "started", "duration", "status", "kind", "notebook")
+    rows = [(r["run_id"][:8], _when(r.get("started"))[5:16], _duration(r.get("duration_s")),
+             r.get("status") or "?", r.get("kind") or "—",
+             (r.get("notebook") or {}).get("relpath")
+             or Path((r.get("notebook") or {}).get("path") or "?").name) for r in records]
+    widths = [max(len(str(row[i])) for row in (header, *rows)) for i in range(len(header))]
+
+    def line(row):
+        return "  ".join([str(c).ljust(w) for c, w in zip(row[:-1], widths)] + [str(row[-1])])
+
+    console.print(f"[bold]{_esc(line(header))}[/]", soft_wrap=True)
+    at = sum(widths[:3]) + 6  # where the status starts: coloured, the rest plain
+    for r, row in zip(records, rows):
+        plain = line(row)
+        console.print(_esc(plain[:at]) + _status(row[3]) + _esc(plain[at + len(row[3]):]),
+                      soft_wrap=True)
+        metrics = [f"{k}={_value(round(v, 4) if isinstance(v, float) else v)}"
+                   for k, v in (r.get("metrics") or {}).items()]
+        if r.get("unreadable"):
+            metrics = [str(r["unreadable"])]
+        for text in _wrapped(metrics, console.width, widths[0] + 2):
+            console.print(f"[dim]{_esc(text)}[/]", soft_wrap=True)
 
 
 @runs.command("show", epilog=RUNS_EPILOG)
@@ -202,7 +211,8 @@ def compare_runs(run_a, run_b, show_all, store, as_json):
     from rich.table import Table
 
     console = _console()
-    console.print(f"[bold]A[/] {a['run_id']}  [bold]B[/] {b['run_id']}")
+    console.print(f"[bold]A[/] {a['run_id'][:8]}  [bold]B[/] {b['run_id'][:8]}")
+    timestamps = {"started", "ended"}
     for name, rows in result["sections"].items():
         if not rows:
             continue
@@ -214,21 +224,22 @@ def compare_runs(run_a, run_b, show_all, store, as_json):
             continue
         table = Table(title=f"{name} ({differ} differ{'s' if differ == 1 else ''})",
                       title_justify="left")
-        table.add_column("", no_wrap=True)
-        table.add_column("A " + a["run_id"][:8], overflow="fold")
-        table.add_column("B " + b["run_id"][:8], overflow="fold")
+        table.add_column("", overflow="fold")
+        table.add_column("A " + a["run_id"][:8], overflow="fold", min_width=10)
+        table.add_column("B " + b["run_id"][:8], overflow="fold", min_width=10)
         if name == "stages":
             table.add_column("B/A", justify="right")
         for r in shown:
             style = "bold yellow" if not r["same"] else "dim"
-            fmt = _duration if name == "stages" else _short
+            fmt = _duration if name == "stages" or r["key"] == "duration_s" else \
+                _when if r["key"] in timestamps else _short
             cells = [_esc(r["key"]), _esc(fmt(r["a"])), _esc(fmt(r["b"]))]
             if name == "stages":
-                cells.append(f"{r['ratio']:.2f}×" if r.get("ratio") else "—")
+                cells.append(_ratio(r["a"], r["b"]))
             table.add_row(*cells, style=style)
         if len(shown) < len(rows):
             table.caption = f"{len(rows) - len(shown)} identical row(s) hidden (--all shows them)"
-        console.print(table)
+        print_trimmed(console, table)
 
 
 @runs.command("export", epilog=RUNS_EPILOG)
