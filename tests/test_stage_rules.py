@@ -67,6 +67,38 @@ def test_the_same_tag_again_inside_a_heading_section_keeps_the_section():
     ]) == ["ingest", "explore", "explore", "explore", "skip", "ingest"]
 
 
+def test_an_untagged_heading_shows_the_stage_its_section_starts_with():
+    assert stages([
+        ("x = 1", ["lifecycle:prepare"]),
+        ("## Train", [], "markdown"),
+        ("We fit a forest.", [], "markdown"),
+        ("### Fit", [], "markdown"),
+        ("model = fit(x)", ["lifecycle:train"]),
+        "score = 1",
+    ]) == ["prepare", "train", "train", "train", "train", "train"]
+
+
+def test_a_heading_above_an_untagged_cell_keeps_the_stage_above():
+    assert stages([("x = 1", ["lifecycle:prepare"]), ("## More", [], "markdown"), "y = x",
+                   ("text", [], "markdown"), ("model = fit(y)", ["lifecycle:train"])]) \
+        == ["prepare", "prepare", "prepare", "prepare", "train"]
+
+
+def test_a_heading_inside_a_skip_section_stays_skipped():
+    assert stages([("## Scratch", ["lifecycle:skip"], "markdown"), ("### Try", [], "markdown"),
+                   ("model = fit()", ["lifecycle:train"])]) == ["skip", "skip", "train"]
+
+
+def test_stages_lists_headings_with_the_stage_they_start(tmp_path):
+    nb = write_notebook(tmp_path / "nb.ipynb", [("x = 1", ["lifecycle:prepare"]),
+                                                 ("## Train", [], "markdown"),
+                                                 ("model = x", ["lifecycle:train"])])
+    result, text = _run("stages", str(nb))
+    assert result.exit_code == 0, text
+    (row,) = [line for line in text.splitlines() if "## Train" in line]
+    assert "train ↓" in row
+
+
 def test_a_setext_heading_counts_as_a_heading():
     assert stages([("Scratch\n-------", ["lifecycle:skip"], "markdown"), "x = 1",
                    ("Next\n====", [], "markdown"), "y = 2"]) == ["skip", "skip", "setup", "setup"]

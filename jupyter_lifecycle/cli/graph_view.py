@@ -33,8 +33,11 @@ def stages(notebook, as_json, verbose):
     from rich.markup import escape
     from rich.table import Table
 
+    from ..notebook.effective import heading_level
+
     table = Table(title=f"{escape(notebook)}: cells", title_justify="left")
-    code = [c for c in graph.notebook.cells if c.is_code]
+    cells = graph.notebook.cells
+    code = [c for c in cells if c.is_code or heading_level(c.cell_type, c.source)]
     widths = (max((len(str(c.index)) for c in code), default=1),
               min(max((len(c.id) for c in code), default=2), 24),
               max((len("parameters" if c.is_parameters else c.stage) + 2 for c in code),
@@ -49,10 +52,11 @@ def stages(notebook, as_json, verbose):
         stage = "parameters" if cell.is_parameters else cell.stage
         colour = graph.notebook.table[cell.stage].color
         shown = f"[{colour}]{stage}[/]" if not cell.inherited or cell.is_parameters \
-            else f"[dim]{stage} ↑[/]"
+            else f"[dim]{stage} {'↓' if _starts_section(cells, cell) else '↑'}[/]"
         table.add_row(str(cell.index), escape(cell.id), shown, escape(cell.first_line[:70]))
     print_trimmed(out, table, "[dim]↑ untagged: the stage of the tagged cell above; skip and "
-                  "explore mark their own cell only (or a tagged heading's section)[/]")
+                  "explore mark their own cell only (or a tagged heading's section). ↓ a "
+                  "heading: the stage its section starts with[/]")
     flow = Table(title="steps (pipeline order = notebook order)", title_justify="left")
     for column in ("step", "cells", "inputs", "parameters", "outputs"):
         flow.add_column(column, overflow="fold")
@@ -66,6 +70,16 @@ def stages(notebook, as_json, verbose):
             f"cell {t.cell.index} (after {t.until or 'parameters'})" for t in graph.tests))
     print_diagnostics(graph.diagnostics, verbose)
     sys.exit(EXIT_DIAGNOSTICS if graph.errors else EXIT_OK)
+
+
+def _starts_section(cells, cell) -> bool:
+    """An untagged heading showing the stage of the tagged cell its section starts with."""
+    if cell.is_code:
+        return False
+    for after in cells[cell.index + 1:]:
+        if after.explicit_stage is not None or after.is_code:
+            return after.explicit_stage == cell.stage
+    return False
 
 
 @click.command(epilog=EPILOG)

@@ -6,6 +6,8 @@
   next heading of the same or a higher level, or the next cell tagged with another stage.
 * Any other untagged cell takes the stage of the nearest tagged cell above it that is not
   ``skip``/``explore``; cells before any such tag take the table's default stage (``setup``).
+* An untagged markdown heading whose section starts with a tagged cell shows that cell's stage
+  (display only: markdown is never exported).
 
 ``capture/layout.py`` and the sidebar (``labextension/src/model.ts``) repeat this rule.
 """
@@ -49,14 +51,20 @@ def effective_stages(cells: Sequence[StagedCell], table: StageTable) -> list[str
     base = table.default_stage
     section: tuple[str, int] | None = None  # a skip/explore heading's (stage, level)
     stages: list[str] = []
+    levels: list[int | None] = []
+    covered: list[bool] = []  # inside a skip/explore heading's section
     for cell in cells:
         level = heading_level(cell.cell_type, cell.source)
+        levels.append(level)
         explicit = cell.explicit_stage
         if explicit is None:
             if section is not None and level is not None and level <= section[1]:
                 section = None
+            covered.append(section is not None)
             stages.append(section[0] if section is not None else base)
-        elif explicit in local:
+            continue
+        covered.append(False)
+        if explicit in local:
             if level is not None:
                 section = (explicit, level)
             elif section is not None and section[0] != explicit:
@@ -65,4 +73,25 @@ def effective_stages(cells: Sequence[StagedCell], table: StageTable) -> list[str
         else:
             base, section = explicit, None
             stages.append(explicit)
+    _headings_take_their_section(cells, stages, levels, covered)
     return stages
+
+
+def _headings_take_their_section(cells, stages: list[str], levels, covered) -> None:
+    """An untagged heading whose section starts with a tagged cell (only untagged markdown in
+    between) shows that cell's stage, and so does the markdown between: ``## Train`` above a
+    cell tagged ``train`` reads as the start of train, not the end of the stage above."""
+    i = 0
+    while i < len(cells):
+        level = levels[i]
+        if level is None or cells[i].explicit_stage is not None or covered[i]:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(cells) and cells[j].explicit_stage is None \
+                and cells[j].cell_type == "markdown" \
+                and (levels[j] is None or levels[j] > level):
+            j += 1
+        if j < len(cells) and cells[j].explicit_stage is not None:
+            stages[i:j] = [cells[j].explicit_stage] * (j - i)
+        i = j if j > i else i + 1

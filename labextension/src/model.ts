@@ -7,7 +7,8 @@
  * table's default stage (``setup``). A ``skip`` or ``explore`` tag (a stage of kind ``skip`` or
  * ``notebook``) marks its own cell only, unless it tags a markdown heading: then it covers the
  * heading's section, down to the next heading of the same or a higher level or the next cell
- * tagged with another stage.
+ * tagged with another stage. An untagged heading whose section starts with a tagged cell shows
+ * that cell's stage (display only).
  */
 
 import { IStage, PARAMETERS_TAG, StageTable } from './stages';
@@ -107,26 +108,35 @@ export function computeStages(
 ): ICellStage[] {
   let base = table.defaultStage;
   let section: { stage: string; level: number } | null = null;
-  return cells.map((cell, index) => {
+  const levels: Array<number | null> = [];
+  const covered: boolean[] = [];
+  const explicits: Array<string | null> = [];
+  const result = cells.map((cell, index) => {
     const tags = cell.tags || [];
     const [explicit, unknown, found] = explicitStageOf(tags, table);
     const level = headingLevel(cell.cellType, cell.source);
+    levels.push(level);
+    explicits.push(explicit);
     let current: string;
     if (explicit === null) {
       if (section !== null && level !== null && level <= section.level) {
         section = null;
       }
+      covered.push(section !== null);
       current = section !== null ? section.stage : base;
-    } else if (LOCAL_KINDS.includes(table.get(explicit)?.kind ?? '')) {
-      if (level !== null) {
-        section = { stage: explicit, level };
-      } else if (section !== null && section.stage !== explicit) {
-        section = null; // the same tag again inside the section keeps it
-      }
-      current = explicit;
     } else {
-      base = current = explicit;
-      section = null;
+      covered.push(false);
+      if (LOCAL_KINDS.includes(table.get(explicit)?.kind ?? '')) {
+        if (level !== null) {
+          section = { stage: explicit, level };
+        } else if (section !== null && section.stage !== explicit) {
+          section = null; // the same tag again inside the section keeps it
+        }
+        current = explicit;
+      } else {
+        base = current = explicit;
+        section = null;
+      }
     }
     return {
       index,
@@ -142,6 +152,33 @@ export function computeStages(
       conflicting: found.length > 1 ? found : []
     };
   });
+  // An untagged heading whose section starts with a tagged cell (only untagged markdown in
+  // between) shows that cell's stage, and so does the markdown between (display only).
+  let i = 0;
+  while (i < result.length) {
+    const level = levels[i];
+    if (level === null || explicits[i] !== null || covered[i]) {
+      i += 1;
+      continue;
+    }
+    let j = i + 1;
+    while (
+      j < result.length &&
+      explicits[j] === null &&
+      result[j].cellType === 'markdown' &&
+      (levels[j] === null || (levels[j] as number) > level)
+    ) {
+      j += 1;
+    }
+    const start = j < result.length ? explicits[j] : null;
+    if (start !== null) {
+      for (let k = i; k < j; k++) {
+        result[k].stage = start;
+      }
+    }
+    i = j > i ? j : i + 1;
+  }
+  return result;
 }
 
 /** Cells grouped by effective stage, groups in lifecycle order, cells in notebook order. */

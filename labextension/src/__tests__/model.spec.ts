@@ -104,6 +104,37 @@ describe('effective stages', () => {
     ]);
   });
 
+  it('shows an untagged heading with the stage its section starts with', () => {
+    const stages = computeStages(
+      [
+        cell('x = 1', ['lifecycle:prepare']),
+        cell('## Train', [], 'markdown'),
+        cell('We fit a forest.', [], 'markdown'),
+        cell('### Fit', [], 'markdown'),
+        cell('model = fit(x)', ['lifecycle:train']),
+        cell('## More', [], 'markdown'),
+        cell('y = 2')
+      ],
+      table
+    );
+    expect(stages.map(s => s.stage)).toEqual([
+      'prepare', 'train', 'train', 'train', 'train', 'train', 'train'
+    ]);
+    expect(stages[1].inherited).toBe(true);
+  });
+
+  it('keeps a heading inside a skip section skipped', () => {
+    const stages = computeStages(
+      [
+        cell('## Scratch', ['lifecycle:skip'], 'markdown'),
+        cell('### Try', [], 'markdown'),
+        cell('model = fit()', ['lifecycle:train'])
+      ],
+      table
+    );
+    expect(stages.map(s => s.stage)).toEqual(['skip', 'skip', 'train']);
+  });
+
   it('ends a skip heading section at the next tagged cell', () => {
     const stages = computeStages(
       [
