@@ -13,6 +13,7 @@ import click
 from .ci import ci
 from .convert import convert
 from .doctor import doctor
+from .export import export
 from .graph_view import graph, stages
 from .output import EPILOG
 from .run import run
@@ -34,3 +35,4 @@ def main() -> None:
 for command in (convert, stages, tag, graph, verify, run, runs, doctor):
     main.add_command(command)
 main.add_command(ci)
+main.add_command(export)
