@@ -41,6 +41,9 @@ class AnalysisCache:
         self.path = (directory or default_cache_dir()) / f"analysis-v{ANALYZER_VERSION}.sqlite"
         self._db: sqlite3.Connection | None = None
         self._broken = False
+        # What this object already read or stored, so asking twice (the parallel pre-pass, then
+        # the graph) neither unpickles again nor drops a tree this process has just parsed.
+        self._seen: dict[str, CellAnalysis] = {}
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is None and not self._broken:
@@ -58,7 +61,8 @@ class AnalysisCache:
 
     def get_many(self, keys: list[str], sources: dict[str, str]) -> dict[str, CellAnalysis]:
         """Cached analyses (without trees: each parses its source again when first used)."""
-        found: dict[str, CellAnalysis] = {}
+        found = {key: self._seen[key] for key in keys if key in self._seen}
+        keys = [key for key in keys if key not in found]
         db = self._connect()
         if db is None or not keys:
             return found
@@ -73,6 +77,7 @@ class AnalysisCache:
                         continue
                     if isinstance(analysis, CellAnalysis):
                         found[key] = analysis.with_loader(self._tree_loader(key, sources[key]))
+                        self._seen[key] = found[key]
         except sqlite3.Error:
             pass
         return found
@@ -82,6 +87,10 @@ class AnalysisCache:
         return lambda: analyze_source(source).module
 
     def put_many(self, items: dict[str, CellAnalysis]) -> None:
+        for key, analysis in items.items():  # a tree parsed here is handed out, not parsed again
+            tree = analysis._module
+            if tree is not None:
+                self._seen[key] = analysis.with_loader(lambda tree=tree: tree)
         db = self._connect()
         if db is None or not items:
             return
@@ -115,6 +124,7 @@ class AnalysisCache:
             pass
 
     def close(self) -> None:
+        self._seen.clear()
         if self._db is not None:
             self._db.close()
             self._db = None
