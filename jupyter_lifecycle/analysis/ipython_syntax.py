@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from .statement_shape import mentions_name
+
 # Magics that only show or configure the interactive session: dropped from exported code.
 DISPLAY_MAGICS = frozenset({
     "matplotlib", "who", "whos", "who_ls", "load_ext", "reload_ext", "unload_ext", "autoreload",
@@ -160,6 +162,16 @@ class MagicRewriter(cst.CSTTransformer):
         self._statement_calls: set[int] = set()
         self._depth = 0
         self.placeholder_ids: set[int] = set()
+        self._plain: set[int] = set()  # ids of top-level statements left as they are
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # A top-level statement that never names get_ipython holds nothing to rewrite: not
+        # visiting it spares rebuilding it (most of a cell's statements, most of the time).
+        if type(node) is cst.Module:
+            self._plain = {id(s) for s in node.body if not mentions_name(s, "get_ipython")}
+        elif id(node) in self._plain:
+            return False
+        return super().on_visit(node)
 
     def visit_Call(self, node: cst.Call) -> None:
         if _ipython_call(node) is not None:

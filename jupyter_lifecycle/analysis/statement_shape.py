@@ -165,3 +165,34 @@ def count_newlines(node: cst.CSTNode) -> int:
             elif value is not None and tv is not sentinel_t and tv is not bool:
                 push(value)
     return count
+
+
+def mentions_name(node: cst.CSTNode, name: str) -> bool:
+    """Whether ``name`` occurs as a Name node anywhere in ``node`` (attribute names included).
+    Iterative, and much cheaper than visiting the tree with a libcst visitor (which rebuilds
+    every node it passes)."""
+    stack = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    getters = _GETTERS
+    name_t, sentinel_t = _Name, cst.MaybeSentinel
+    while stack:
+        current = pop()
+        t = type(current)
+        if t is name_t:
+            if current.value == name:
+                return True
+            continue
+        getter = getters.get(t)
+        if getter is None:
+            getter = _getter(t)
+        for value in getter(current):
+            tv = type(value)
+            if tv is tuple or tv is list:
+                if value:
+                    extend(value)
+            elif tv is name_t:
+                if value.value == name:
+                    return True
+            elif value is not None and tv is not str and tv is not sentinel_t and tv is not bool:
+                push(value)
+    return False
