@@ -24,6 +24,7 @@ from .render_cache import TextStore, _codegen_hash
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__",
                                          "__package__", "__loader__", "__builtins__", "__path__"}
 _PROVENANCE = re.compile(r"#.* · cell (\d+) \(id ([^)]*)\)")
+_STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")  # matches every star import's text (and more)
 
 
 def check_generated(files: Iterable[GeneratedFile], nb: TaggedNotebook,
@@ -49,14 +50,16 @@ def check_generated(files: Iterable[GeneratedFile], nb: TaggedNotebook,
 def _check_module(f: GeneratedFile, nb: TaggedNotebook) -> list[Diagnostic]:
     try:
         table = symtable.symtable(f.text, f.path, "exec")
-        tree = ast.parse(f.text, f.path)
-        compile(tree, f.path, "exec", dont_inherit=True)  # what only the compiler checks
+        compile(f.text, f.path, "exec", dont_inherit=True)  # what only the compiler checks
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         return [_internal(nb, f, line, f"generated {f.path} does not compile: {exc.msg if isinstance(exc, SyntaxError) else exc}")]
-    if any(isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
-           for node in tree.body):
-        return []  # a star import may bind anything; the graph resolved it already
+    tree: ast.Module | None = None  # Python's syntax tree, built only when a check needs it
+    if _STAR_IMPORT.search(f.text):
+        tree = ast.parse(f.text, f.path)
+        if any(isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+               for node in tree.body):
+            return []  # a star import may bind anything; the graph resolved it already
     bound = {s.get_name() for s in table.get_symbols()
              if s.is_assigned() or s.is_imported() or s.is_namespace()}
     _declared_globals(table, bound)
@@ -64,7 +67,7 @@ def _check_module(f: GeneratedFile, nb: TaggedNotebook) -> list[Diagnostic]:
     _free_globals(table, bound, missing)
     if not missing:
         return []
-    lines = _first_loads(tree, set(missing))
+    lines = _first_loads(tree or ast.parse(f.text, f.path), set(missing))
     return [_internal(nb, f, lines.get(name),
                       f"generated {f.path} (line {lines.get(name, '?')}) reads {name!r}, which nothing in the package defines; "
                       "this is an nb2pipe bug, please report it with the notebook — nothing was "
