@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import libcst as cst
 
@@ -67,12 +68,14 @@ class CellAnalysis:
     def with_loader(self, loader: Callable[[], cst.Module | None]) -> "CellAnalysis":
         return replace(self, _module=None, _loader=loader)
 
-    @property
+    @cached_property  # asked for every statement of every cell while the graph is built
     def dropped_indices(self) -> frozenset[int]:
         return frozenset(i for i, _ in self.dropped)
 
     def kept_names(self) -> list[StatementNames]:
         """Names of the statements exported code keeps (no tree needed)."""
+        if not self.dropped:
+            return list(self.statements)
         dropped = self.dropped_indices
         return [n for n in self.statements if n.index not in dropped]
 

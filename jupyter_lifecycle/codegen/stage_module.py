@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from ..analysis.names import StatementNames
 from ..graph import Block, StageGraph, StageNode
 from .common import (GeneratedFile, from_import, imports_for, module, notebook_name, provenance_line,
                      plural, render)
@@ -55,11 +56,15 @@ def stage_arguments(graph: StageGraph, node: StageNode) -> tuple[Argument, ...]:
     """The stage's parameters in signature order: inputs, then the parameters it reads."""
     params = {p.name: p for p in graph.params}
     stages = {n.name: n for n in graph.stages}
+    bindings: dict[str, dict[str, tuple[Block, StatementNames]]] = {}  # per provider, built once
     arguments = []
     for name in node.inputs:
         source = node.providers.get(name, "")
         provider = stages.get(source)
-        arguments.append(Argument(name, source, _literal_type(provider, name) if provider else None))
+        if provider is not None and source not in bindings:
+            bindings[source] = _last_bindings(provider)
+        last = bindings[source].get(name) if provider is not None else None
+        arguments.append(Argument(name, source, _literal_type(last, name) if last else None))
     for name in node.params:
         param = params.get(name)
         type_name = param.type_name if param is not None else None
@@ -73,15 +78,20 @@ def _short(code: str) -> str | None:
     return code if len(code) <= 40 and "\n" not in code and "\\" not in code and '"""' not in code else None
 
 
-def _literal_type(provider: StageNode, name: str) -> str | None:
-    """The type of ``name`` when the provider's last statement that binds it is ``name = literal``
-    (a later statement could only mutate it: a container keeps its type, a scalar cannot change)."""
-    last = None
+def _last_bindings(provider: StageNode) -> dict[str, tuple[Block, StatementNames]]:
+    """Each name the provider binds → its last statement that binds it (and that statement's block)."""
+    last: dict[str, tuple[Block, StatementNames]] = {}
     for block in provider.blocks:
         for names in block.names:
-            if name in names.defines:
-                last = (block, names)
-    if last is None or last[1].kind != "constant" or last[0].analysis.module is None:
+            for defined in names.defines:
+                last[defined] = (block, names)
+    return last
+
+
+def _literal_type(last: tuple[Block, StatementNames], name: str) -> str | None:
+    """The type of ``name`` when the provider's last statement that binds it is ``name = literal``
+    (a later statement could only mutate it: a container keeps its type, a scalar cannot change)."""
+    if last[1].kind != "constant" or last[0].analysis.module is None:
         return None
     statement = last[0].analysis.module.body[last[1].index]
     small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
