@@ -28,7 +28,8 @@ def main() -> None:
     """Turn lifecycle-tagged notebooks into tested, reproducible pipeline packages.
 
     Tag cells with `lifecycle:<stage>` (setup, ingest, explore, prepare, train, evaluate,
-    validate, deploy, monitor, test, skip); untagged cells take the stage of the cell above.
+    validate, deploy, monitor, test, skip); untagged cells take the stage of the tagged cell
+    above (skip and explore tags mark their own cell only).
     """
 
 
