@@ -32,8 +32,14 @@ class _Display:
     """A rich progress bar per matrix entry and one line per finished step."""
 
     def __init__(self, out):
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                                   TextColumn, TimeElapsedColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
                                  BarColumn(bar_width=16), MofNCompleteColumn(), TimeElapsedColumn(),

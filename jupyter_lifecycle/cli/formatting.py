@@ -30,6 +30,20 @@ def duration(seconds) -> str:
     return f"{minutes}m {rest:02d}s"
 
 
+def run_duration(record: dict, now: datetime | None = None) -> str:
+    """A finished run's duration; for a run still ``running``, the time since it started (its
+    stored duration is only as fresh as its last flush), marked ``so far``."""
+    if record.get("status") == "running" and record.get("started"):
+        try:
+            started = datetime.fromisoformat(record["started"])
+            elapsed = ((now or datetime.now(started.tzinfo)) - started).total_seconds()
+        except (TypeError, ValueError):
+            elapsed = None
+        if elapsed is not None and elapsed >= 0:
+            return f"{duration(elapsed)} so far"
+    return duration(record.get("duration_s"))
+
+
 def value(item) -> str:
     if isinstance(item, float):
         return f"{item:.6g}"

@@ -13,6 +13,7 @@ import click
 
 from .formatting import duration as _duration
 from .formatting import ratio as _ratio
+from .formatting import run_duration
 from .formatting import short as _short
 from .formatting import stages_table as _stages_table
 from .formatting import status as _status
@@ -88,7 +89,7 @@ def list_runs(notebook, limit, store, as_json):
         return
     console.print(f"runs in {_esc(run_store.path)}", soft_wrap=True)
     header = ("run", "started", "duration", "status", "kind", "notebook")
-    rows = [(r["run_id"][:8], _when(r.get("started"))[5:16], _duration(r.get("duration_s")),
+    rows = [(r["run_id"][:8], _when(r.get("started"))[5:16], run_duration(r),
              r.get("status") or "?", r.get("kind") or "—",
              (r.get("notebook") or {}).get("relpath")
              or Path((r.get("notebook") or {}).get("path") or "?").name) for r in records]
@@ -134,7 +135,7 @@ def show_run(run_ref, store, as_json):
         ("run", record["run_id"]), ("notebook", nb.get("relpath") or nb.get("path")),
         ("notebook sha256", _short(nb.get("sha256"))), ("kind", record.get("kind")),
         ("started", _when(record.get("started"))), ("ended", _when(record.get("ended"))),
-        ("duration", _duration(record.get("duration_s"))), ("output", record.get("output")),
+        ("duration", run_duration(record)), ("output", record.get("output")),
         ("python", f"{env.get('python')} ({env.get('implementation')}, {env.get('platform')})"),
         ("git", "—" if not git else f"{(git.get('commit') or '?')[:12]} on "
                 f"{git.get('branch') or 'detached HEAD'}"
