@@ -87,7 +87,8 @@ def _coverage(nb: TaggedNotebook, report: Reporter) -> None:
     if not code:
         return
     prefix = nb.table.tag_prefix
-    if not any(c.explicit_stage and any(t.startswith(prefix) for t in c.tags) for c in nb.cells):
+    # a cell tagged with an unknown stage has its own error: that notebook is tagged
+    if not any(t.startswith(prefix) for c in nb.cells for t in c.tags):
         report(Severity.WARNING, "nothing-tagged",
                f"no cell carries a `{prefix}<stage>` tag: all {len(code)} code cell(s) are "
                f"exported as `{nb.table.default_stage}`; tag the cells where a stage starts "
