@@ -23,6 +23,7 @@ from ..capture.store import RunStore, StoreError
 from ..errors import DiagnosticsFailed, Location, NotebookError
 from ..graph.steps import step_boundaries
 from ..notebook import TaggedNotebook
+from .cell_ids import with_reader_ids
 from .compare import MISMATCH, Comparison, compare, mark_nondeterministic
 from .failures import notebook_failure, pipeline_failure
 from .outcomes import record_outcome
@@ -114,9 +115,10 @@ def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdi
 
     output = workdir / "notebook_run.ipynb"
     error = None
+    source = with_reader_ids(notebook, nb, workdir)
     with _env(JUPYTER_LIFECYCLE_BOUNDARIES=json.dumps(boundaries)):
         try:
-            papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
+            papermill.execute_notebook(str(source), str(output), parameters=parameters,
                                        engine_name="lifecycle", kernel_name=kernel,
                                        cwd=str(cwd or notebook.resolve().parent),
                                        progress_bar=False, log_output=False)
