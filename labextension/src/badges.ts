@@ -111,7 +111,7 @@ export function badgeTitle(stage: ICellStage): string {
     return `unknown stage tag ${stage.unknownTags.join(', ')}; showing ${stage.stage}`;
   }
   return stage.inherited
-    ? `stage ${stage.stage}: untagged, inherited from the nearest tagged cell above`
+    ? `stage ${stage.stage}: untagged, from the nearest tagged cell above that is not skip or explore`
     : `stage ${stage.stage} (tagged)`;
 }
 

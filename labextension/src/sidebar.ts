@@ -220,7 +220,11 @@ export class LifecycleSidebar extends Widget {
     row.classList.toggle('jp-mod-active', this._panel?.content.activeCellIndex === index);
     row.title =
       (cell.isParameters ? 'parameters cell · ' : '') +
-      (cell.inherited ? `untagged: inherits ${cell.stage} from above` : `tagged ${cell.stage}`) +
+      (cell.inherited
+        ? cell.cellType === 'code'
+          ? `untagged: ${cell.stage}, the stage of the nearest tagged cell above that is not skip or explore`
+          : `untagged heading: shows ${cell.stage}, the stage of its section`
+        : `tagged ${cell.stage}`) +
       (cell.unknownTags.length ? ` · unknown tag ${cell.unknownTags.join(', ')}` : '');
   }
 
