@@ -33,3 +33,20 @@ def test_a_notebook_without_cell_ids_is_verified_value_by_value(tmp_path, monkey
         ("ingest", "xs"): "match", ("train", "total"): "match", ("evaluate", "metrics"): "match"}
     assert result.ok, result.reason
     assert "id" not in json.loads(nb.read_text())["cells"][0]  # the user's file is left alone
+
+
+def test_metrics_extended_by_a_later_monitor_cell_are_compared_as_the_notebook_records_them(
+        tmp_path, monkeypatch):
+    """The notebook's record holds ``metrics`` as the last evaluate cell left it; the pipeline's
+    side must be read at the same point, not after a monitor step added a key."""
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    nb = _old_notebook(tmp_path / "mon.ipynb", [
+        ("xs = [1.0, 2.0, 4.0]", ["lifecycle:ingest"]),
+        ("metrics = {'mean': sum(xs) / len(xs)}", ["lifecycle:evaluate"]),
+        ("metrics['spread'] = max(xs) - min(xs)", ["lifecycle:monitor"]),
+    ])
+    result = verify(nb)
+    assert result.comparison.metrics == [("mean", 7 / 3, 7 / 3, "match")]
+    assert ("monitor", "metrics", "match") in {(v.stage, v.name, v.status)
+                                               for v in result.comparison.values}
+    assert result.ok, result.reason
