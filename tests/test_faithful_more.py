@@ -50,3 +50,21 @@ def test_metrics_extended_by_a_later_monitor_cell_are_compared_as_the_notebook_r
     assert ("monitor", "metrics", "match") in {(v.stage, v.name, v.status)
                                                for v in result.comparison.values}
     assert result.ok, result.reason
+
+
+def test_a_default_argument_reading_a_computed_global_is_refused_with_the_fix(tmp_path):
+    """``def load(path=DATA)`` where DATA comes from a file read in setup: the default is
+    evaluated when the def runs, so no keyword-only argument can stand in for it."""
+    from jupyter_lifecycle.api import convert
+
+    nb = _old_notebook(tmp_path / "cfg.ipynb", [
+        ("import json\nCONFIG = json.loads('{\"file\": \"a.csv\"}')\nDATA = CONFIG['file']", []),
+        ("n = 1\n\ndef load(path=DATA):\n    return path", ["lifecycle:ingest"]),
+        ("frame = load()\nmetrics = {'n': len(frame)}", ["lifecycle:evaluate"]),
+    ])
+    result = convert(nb, tmp_path / "out", package="pkg")
+    [error] = result.errors
+    assert (error.code, error.location.cell_index, error.location.line) == ("global-read", 1, 3)
+    assert "default argument" in error.message and "'DATA'" in error.message
+    assert "pass DATA where 'load' is called" in error.message
+    assert not result.written and not (tmp_path / "out").exists()

@@ -380,11 +380,19 @@ class _Builder:
                               "`global`; return the new value instead and assign it where the "
                               "function is called", definition.cell, definition.line)
             for read in (*definition.global_reads, *definition.reads):
+                at_def = definition.kind == "def" and read not in definition.global_reads
                 read = self._live_in_definition(definition, read)
                 if read in self.definitions:
                     todo.append(read)
                 elif name in self.injected and read in self.injected[name]:
                     pass  # passed as a keyword-only argument where the function is called
+                elif at_def and (read in self.params or read in self.data_cells):
+                    what = "parameter" if read in self.params else "notebook global"
+                    self.diag(Severity.ERROR, "global-read",
+                              f"function {name!r} reads the {what} {read!r} in a default argument "
+                              "or decorator, evaluated once when the def runs; give the argument "
+                              f"no default and pass {read} where {name!r} is called",
+                              definition.cell, definition.line)
                 elif read in self.params or read in self.data_cells:
                     what = "parameter" if read in self.params else "notebook global"
                     self.diag(Severity.ERROR, "global-read",
