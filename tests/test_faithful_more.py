@@ -8,6 +8,8 @@ from pathlib import Path
 
 from jupyter_lifecycle.verify import verify
 
+from test_faithful import run_package
+
 
 def _old_notebook(path: Path, cells: list[tuple[str, list[str]]]) -> Path:
     """An nbformat 4.4 notebook, as older Jupyter wrote them: no cell ids."""
@@ -68,3 +70,33 @@ def test_a_default_argument_reading_a_computed_global_is_refused_with_the_fix(tm
     assert "default argument" in error.message and "'DATA'" in error.message
     assert "pass DATA where 'load' is called" in error.message
     assert not result.written and not (tmp_path / "out").exists()
+
+
+def test_capture_magic_storing_the_output_in_a_name_is_refused_at_its_cell(tmp_path):
+    """``%%capture log`` keeps its code when exported, but ``log`` (IPython's captured output)
+    would not exist in the package: refused at the magic's line, not at a later reader."""
+    from jupyter_lifecycle.api import convert
+
+    nb = _old_notebook(tmp_path / "cap.ipynb", [
+        ("xs = [1, 2]", ["lifecycle:ingest"]),
+        ("%%capture --no-stderr log\ntotal = sum(xs)\nprint(total)", ["lifecycle:train"]),
+        ("metrics = {'lines': len(log.stdout.splitlines())}", ["lifecycle:evaluate"]),
+    ])
+    result = convert(nb, tmp_path / "out", package="pkg")
+    [error] = result.errors
+    assert (error.code, error.location.cell_index, error.location.line) == ("magic", 1, 1)
+    assert "'log'" in error.message and "%%capture" in error.message
+    assert not result.written
+
+
+def test_capture_magic_without_a_name_keeps_its_code(tmp_path):
+    from jupyter_lifecycle.api import convert
+
+    nb = _old_notebook(tmp_path / "cap.ipynb", [
+        ("xs = [1, 2]", ["lifecycle:ingest"]),
+        ("%%capture --no-stderr\ntotal = sum(xs)\nprint(total)", ["lifecycle:train"]),
+        ("metrics = {'total': total}", ["lifecycle:evaluate"]),
+    ])
+    result = convert(nb, tmp_path / "out", package="pkg")
+    assert result.errors == [] and result.written
+    assert run_package(tmp_path / "out", "pkg") == {"total": 3}

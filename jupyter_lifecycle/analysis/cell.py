@@ -21,7 +21,7 @@ from .names import StatementNames, analyze_names
 from .effects import is_read_only
 from .python_syntax import PythonProblem, python_problem
 
-ANALYZER_VERSION = 13
+ANALYZER_VERSION = 14
 
 # A line that starts like IPython syntax (%magic, !shell, x = !cmd, x = %magic, obj?): such cells
 # go to IPython's transformer without a failed libcst parse first.
@@ -111,7 +111,7 @@ def analyze_source(source: str) -> CellAnalysis:
 
 
 def _analyze_source(source: str) -> CellAnalysis:
-    name, _, body = split_cell_magic(source)
+    name, line, body = split_cell_magic(source)
     magics: list[MagicUse] = []
     offset = 0
     code = source
@@ -122,6 +122,13 @@ def _analyze_source(source: str) -> CellAnalysis:
             issue = CellIssue(offset, Severity.ERROR, "magic",
                               f"cell magic `%%{name}` cannot be exported; move the cell to an "
                               "explore or skip stage, or rewrite it in Python")
+            return _failed(issue, (MagicUse(offset, name, "disallowed", issue.message),), offset)
+        stored = [w for w in line.split() if not w.startswith("-")] if name == "capture" else []
+        if stored:  # `%%capture out`: `out` is IPython's CapturedIO, which no package can build
+            issue = CellIssue(offset, Severity.ERROR, "magic",
+                              f"`%%capture {stored[0]}` stores the cell's output in {stored[0]!r}, "
+                              "which the package cannot build; drop the name (the code is kept, "
+                              "its output hidden) or move the cell to an explore or skip stage")
             return _failed(issue, (MagicUse(offset, name, "disallowed", issue.message),), offset)
         magics.append(MagicUse(offset, name, "inlined", f"`%%{name}` removed, its code kept"))
         code = body
