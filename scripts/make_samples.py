@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import platform
 import re
 import sys
 import tempfile
@@ -74,7 +75,11 @@ def notebook(cells) -> nbformat.NotebookNode:
     nb.metadata = {
         "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
                        "language": "python"},
-        "language_info": {"name": "python"},
+        # what ipykernel reports, so JupyterLab opening a sample does not mark it modified
+        "language_info": {"codemirror_mode": {"name": "ipython", "version": 3},
+                          "file_extension": ".py", "mimetype": "text/x-python",
+                          "name": "python", "nbconvert_exporter": "python",
+                          "pygments_lexer": "ipython3", "version": platform.python_version()},
     }
     return nb
 
