@@ -100,3 +100,21 @@ def test_capture_magic_without_a_name_keeps_its_code(tmp_path):
     result = convert(nb, tmp_path / "out", package="pkg")
     assert result.errors == [] and result.written
     assert run_package(tmp_path / "out", "pkg") == {"total": 3}
+
+
+def test_a_timing_value_handed_on_is_blamed_on_the_clock_not_on_an_estimator(tmp_path, monkeypatch):
+    """Model-zoo notebooks time each fit into their results: verify calls the notebook
+    nondeterministic and must name the clock reading, not a model line above it."""
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    nb = _old_notebook(tmp_path / "zoo.ipynb", [
+        ("import time\nfrom sklearn.neighbors import KNeighborsRegressor", []),
+        ("xs = [[1.0], [2.0], [3.0]]\nys = [1.0, 2.0, 3.0]", ["lifecycle:ingest"]),
+        ("t0 = time.perf_counter()\nmodel = KNeighborsRegressor(n_neighbors=1).fit(xs, ys)\n"
+         "results = [{'r2': model.score(xs, ys), 'seconds': time.perf_counter() - t0}]",
+         ["lifecycle:train"]),
+        ("metrics = {'r2': results[0]['r2']}", ["lifecycle:evaluate"]),
+    ])
+    result = verify(nb)
+    assert result.comparison.nondeterministic
+    assert "clock" in result.reason and "cell 2 line 1: time.perf_counter" in result.reason
+    assert "KNeighborsRegressor" not in result.reason and "seed its randomness" not in result.reason

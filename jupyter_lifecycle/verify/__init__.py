@@ -53,8 +53,10 @@ class VerifyResult:
         if self.comparison.nondeterministic:
             return ("the notebook is nondeterministic: two runs of it disagree on "
                     + ", ".join(self.comparison.nondeterministic)
-                    + (f" ({self.details['suspect']})" if self.details.get("suspect") else "")
-                    + "; seed its randomness, then verify again")
+                    + (f" ({suspect})" if (suspect := self.details.get("suspect")) else "")
+                    + ("; keep clock readings out of the values steps hand on"
+                       if suspect and suspect.startswith(_CLOCK_SUSPECT) else "; seed its randomness")
+                    + ", then verify again")
         if not self.comparison.ok and self.comparison.compared:
             return f"first difference in step {self.comparison.first_mismatch}"
         if not self.comparison.compared:
@@ -194,13 +196,22 @@ def _stored(run_id: str | None, notebook: Path) -> str | None:
         return None
 
 
+_CLOCK_CALL = re.compile(r"\b((?:time|datetime|pd|pandas)\.(?:perf_counter|time|monotonic|process_time"
+                         r"|now|today|utcnow|Timestamp\.now)(?:_ns)?)\(")
+_CLOCK_SUSPECT = "likely a clock reading"
 _RANDOM_CALL = re.compile(r"(np\.random\.\w+|numpy\.random\.\w+|random\.\w+|default_rng)\(")
 
 
 def unseeded_suspect(graph, comparison) -> str | None:
-    """The first cell of a nondeterministic step with a random call: "cell N line L: np.random.rand"."""
+    """The first cell of a nondeterministic step with a clock reading, else with a random call:
+    "likely unseeded: cell N line L: np.random.rand"."""
     steps = {v.stage for v in comparison.values if v.status == "nondeterministic"} or \
         {node.name for node in graph.stages}
+    cells = [cell for node in graph.stages if node.name in steps for cell in node.cells]
+    for cell in cells:  # a clock read is a sure cause; an estimator without random_state a guess
+        for number, line in enumerate(cell.source.splitlines(), 1):
+            if match := _CLOCK_CALL.search(line):
+                return f"{_CLOCK_SUSPECT}: cell {cell.index} line {number}: {match.group(1)}"
     for node in graph.stages:
         if node.name not in steps:
             continue
