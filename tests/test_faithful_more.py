@@ -118,3 +118,17 @@ def test_a_timing_value_handed_on_is_blamed_on_the_clock_not_on_an_estimator(tmp
     assert result.comparison.nondeterministic
     assert "clock" in result.reason and "cell 2 line 1: time.perf_counter" in result.reason
     assert "KNeighborsRegressor" not in result.reason and "seed its randomness" not in result.reason
+
+
+def test_values_bound_in_a_capture_cell_are_fingerprinted_on_the_notebook_side(tmp_path, monkeypatch):
+    """``%%capture`` runs its body as a nested cell; the outer cell must still be recorded."""
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    nb = _old_notebook(tmp_path / "cap.ipynb", [
+        ("xs = [1, 2]", ["lifecycle:ingest"]),
+        ("%%capture\ntotal = sum(xs)\nprint(total)", ["lifecycle:train"]),
+        ("metrics = {'total': total}", ["lifecycle:evaluate"]),
+    ])
+    result = verify(nb)
+    assert ("train", "total", "match") in {(v.stage, v.name, v.status)
+                                           for v in result.comparison.values}
+    assert result.ok, result.reason

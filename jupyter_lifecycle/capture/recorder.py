@@ -56,6 +56,7 @@ class _Run:
         self.begun = False
         self.cells: list[tuple] = []  # (cell_id, source, started, duration, count, error, stage)
         self.pending = None
+        self.nested = 0  # cells run inside the pending one (%%capture, %%time run their body so)
         self.params: dict = {}
         self.logged_params: dict = {}
         self.logged_metrics: dict = {}
@@ -233,6 +234,9 @@ class Recorder:
             run = self.run
             if run.finished:
                 run = self._next_run()
+            if run.pending is not None:  # a nested run_cell belongs to the cell running it
+                run.nested += 1
+                return
             now, now_perf = _time(), _perf()
             if not run.begun:  # a kernel's run starts at its first cell, not at kernel start
                 run.begun, run.started, run.started_perf = True, now, now_perf
@@ -243,6 +247,9 @@ class Recorder:
     def post_run_cell(self, result) -> None:
         try:
             run = self.run
+            if run.nested:
+                run.nested -= 1
+                return
             pending = run.pending
             if pending is None:
                 return
