@@ -27,9 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_notebooks"
 MESSY = Path(__file__).parent / "notebooks" / "messy"
 LABELLED = sorted(SAMPLES.glob("*.ipynb")) + sorted(MESSY.glob("*.ipynb"))
-# Measured with benchmarks/autotag_agreement.py: 330 of 350 code cells (94.3 %) in 27 notebooks.
-AGREEMENT_FLOOR = 0.93
-NOTEBOOK_FLOOR = 0.70  # the worst notebook: textbook_statsmodels_regression, 8/11
+# Measured with benchmarks/autotag_agreement.py: 358 of 387 code cells (92.5 %) in 32 notebooks —
+# 330 of 350 (94.3 %) in the 27 the rules were written against, 28 of 37 (75.7 %) in the five
+# messy notebooks added after them, which the rules have not seen.
+AGREEMENT_FLOOR = 0.92
+NOTEBOOK_FLOOR = 0.40  # the worst notebook: json_config_main_style, 2/5 (main()-style: the
+# setup cells of functions that build the metrics are proposed as evaluate)
 
 PIPELINE = [
     ("import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
@@ -157,7 +160,7 @@ def test_agreement_with_the_hand_tagged_notebooks_stays_above_the_measured_floor
     results = [measure(path) for path in LABELLED]
     cells = sum(len(r.cells) for r in results)
     agreed = sum(r.agreed for r in results)
-    assert len(results) >= 27 and cells >= 350  # the set only grows
+    assert len(results) >= 32 and cells >= 387  # the set only grows
     assert agreed / cells >= AGREEMENT_FLOOR, [
         (Path(r.notebook).stem, c.cell_index, c.label, c.proposed)
         for r in results for c in r.cells if not c.agrees]

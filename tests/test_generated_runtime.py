@@ -129,15 +129,18 @@ def test_no_path_of_the_converting_machine_in_any_generated_file(tmp_path):
     result = converted(tmp_path)
     notebook = tmp_path / "project" / "notebooks" / "nb.ipynb"
     conftest = result.out_dir / "tests" / "conftest.py"
+    workflow = result.out_dir / ".github" / "workflows" / f"{result.package}.yml"
     for path in result.out_dir.rglob("*"):
         if path.is_file():
             text = path.read_text(encoding="utf-8")
             assert str(tmp_path) not in text, path
-            if path != conftest:  # the generated tests run the pipeline in the notebook's folder
+            # the generated tests and the CI rerun run in the notebook's folder, by a relative path
+            if path not in (conftest, workflow):
                 assert "notebooks" not in text and "../" not in text, path
             if path.suffix == ".py" and "src" in path.parts:
                 assert "__file__" not in text, path
     assert "NOTEBOOK_DIR = '../../../project/notebooks'" in conftest.read_text()
+    assert '--cwd "../../../project/notebooks"' in workflow.read_text()
     pipeline = (result.out_dir / "src" / result.package / "pipeline.py").read_text()
     assert "NOTEBOOK = 'nb.ipynb'" in pipeline
     manifest = json.loads((result.out_dir / MANIFEST).read_text())
