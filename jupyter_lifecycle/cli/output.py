@@ -40,6 +40,11 @@ def print_trimmed(out, *renderables) -> None:
         out.file.flush()
 
 
+def table_console(stderr: bool = False):
+    """A console for tables and aligned rows: long lines wrap instead of running on."""
+    return console(stderr, soft_wrap=False)
+
+
 def esc(value) -> str:
     """``value`` as text with rich markup escaped."""
     from rich.markup import escape

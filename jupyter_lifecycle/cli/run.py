@@ -17,8 +17,9 @@ from .formatting import duration as _duration
 from .formatting import pairs as _pairs
 from .formatting import stages_table as _stages_table
 from .formatting import status as _status
-from .output import EXIT_FAILED, console, fail, print_trimmed
+from .output import EXIT_FAILED, fail, print_trimmed
 from .output import esc as _esc
+from .output import table_console as _console
 
 RUN_EPILOG = ("Exit codes: 0 completed, 1 the notebook failed (recorded as a failed run), "
               "2 usage or input error.")
@@ -26,9 +27,6 @@ STORE_HELP = ("Run store [default: $JUPYTER_LIFECYCLE_STORE, else .lifecycle/run
               "the project root: the nearest folder upward with .lifecycle, .git or "
               "pyproject.toml].")
 
-
-def _console(stderr: bool = False):
-    return console(stderr, soft_wrap=False)
 
 
 @click.command(epilog=RUN_EPILOG)

@@ -20,15 +20,13 @@ from .formatting import status as _status
 from .formatting import value as _value
 from .formatting import when as _when
 from .formatting import wrapped as _wrapped
-from .output import console, fail, print_trimmed
 from .output import esc as _esc
+from .output import fail, print_trimmed
+from .output import table_console as _console
 from .run import STORE_HELP as _STORE_HELP
 
 RUNS_EPILOG = "Exit codes: 0 ok, 2 usage or input error (no such run, ambiguous prefix)."
 
-
-def _console(stderr: bool = False):
-    return console(stderr, soft_wrap=False)
 
 
 def _store(store: str | None) -> Path:

@@ -4,7 +4,6 @@ local run of the same package."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from .plan import Plan
@@ -13,7 +12,7 @@ from .plan import Plan
 def kfp_record(run_id: str, plan: Plan, params: dict, metrics: dict, stages: dict, status: str,
                message: str | None, started: float, ended: float, workdir: Path,
                run_dir: Path) -> dict:
-    from ...capture.assemble import base_record, cells_and_stages
+    from ...capture.assemble import base_record, cells_and_stages, code_sha256
     from ...capture.environment import environment
     from ...capture.gitinfo import git_info
     from ...capture.record import strict_record, validate
@@ -31,10 +30,10 @@ def kfp_record(run_id: str, plan: Plan, params: dict, metrics: dict, stages: dic
     cells, stage_totals, late = cells_and_stages(entries, None, notes[:0])
     record = base_record(run_id, "kfp", status, started, ended, ended - started)
     package = plan.layout.src / plan.layout.package
-    code = "".join(p.read_text(encoding="utf-8") for p in sorted(package.rglob("*.py")))
     record.update({
         "notebook": {"path": None, "relpath": None, "sha256": None,
-                     "code_sha256": hashlib.sha256(code.encode()).hexdigest()},
+                     "code_sha256": code_sha256(p.read_text(encoding="utf-8")
+                                                for p in sorted(package.rglob("*.py")))},
         "params": params, "metrics": metrics, "cells": cells, "stages": stage_totals,
         "out_of_order": late,
         "environment": environment({plan.layout.package.split(".")[0], "kfp"}),
