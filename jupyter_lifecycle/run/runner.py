@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..capture import _config
+from .cell_ids import read_for_ids, with_reader_ids
 from .params import _UNKNOWN, ParameterError, declared, resolve
 
 OUTPUTS_DIR = "outputs"
@@ -112,6 +113,21 @@ def _engine():
     return ENGINE_NAME
 
 
+def _name_input(output: Path, executed: Path, notebook: Path) -> None:
+    """The output's ``metadata.papermill.input_path`` names the user's notebook, not the copy
+    with the reader's cell ids that was executed (which is gone after the run)."""
+    from ..fsutil import atomic_write
+
+    try:
+        nb = json.loads(output.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # papermill wrote no output: nothing to name
+    meta = nb.get("metadata", {}).get("papermill")
+    if isinstance(meta, dict) and meta.get("input_path") == str(executed):
+        meta["input_path"] = str(notebook)
+        atomic_write(output, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
 def run_notebook(notebook, parameters=(), parameter_files=(), *, output=None, kernel=None,
                  store=None, boundaries=None, on_cell=None, run_id=None) -> RunOutcome:
     """Execute ``notebook`` with capture. ``parameters``: [(name, text)] as on the command line;
@@ -150,11 +166,13 @@ def run_notebook(notebook, parameters=(), parameter_files=(), *, output=None, ke
     problem = None
     started = time.time()
     log_tail = None
-    with tempfile.TemporaryFile("w+") as kernel_log:
+    with tempfile.TemporaryFile("w+") as kernel_log, \
+            tempfile.TemporaryDirectory(prefix="nb2pipe-run-") as workdir:
         lifecycle["kernel_stderr"] = kernel_log
+        source = with_reader_ids(notebook, read_for_ids(notebook), Path(workdir))
         try:
             papermill.execute_notebook(
-                str(notebook), str(output), parameters=params or None, engine_name=_engine(),
+                str(source), str(output), parameters=params or None, engine_name=_engine(),
                 kernel_name=kernel, progress_bar=False, log_output=False, cwd=str(notebook.parent),
                 lifecycle=lifecycle)
         except NoSuchKernel as exc:
@@ -166,6 +184,8 @@ def run_notebook(notebook, parameters=(), parameter_files=(), *, output=None, ke
             kernel_log.seek(0)
             log_tail = kernel_log.read()[-2000:].strip() or None
             problem = f"{type(exc).__name__}: {exc}"
+        if source != notebook:
+            _name_input(output, source, notebook)
     record = lifecycle.get("record")
     problem = problem or lifecycle.get("problem")
     if record is None:  # the kernel died, or capture never ran in it: still leave a record

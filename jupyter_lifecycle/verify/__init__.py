@@ -23,7 +23,7 @@ from ..capture.store import RunStore, StoreError
 from ..errors import DiagnosticsFailed, Location, NotebookError
 from ..graph.steps import step_boundaries
 from ..notebook import TaggedNotebook
-from .cell_ids import with_reader_ids
+from ..run.cell_ids import with_reader_ids
 from .compare import MISMATCH, Comparison, compare, mark_nondeterministic
 from .failures import notebook_failure, pipeline_failure
 from .outcomes import record_outcome

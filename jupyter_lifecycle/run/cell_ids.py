@@ -1,9 +1,11 @@
-"""The notebook as verify executes it: every cell carries the id the reader gave it.
+"""The notebook as ``nb2pipe run`` and ``nb2pipe verify`` execute it: every cell carries the id
+the reader gave it.
 
 Notebooks written before nbformat 4.5 have no cell ids; the reader names such a cell
-``cell-<index>`` and the step boundaries refer to those names, while the executed copy would get
-random ids (or none), so capture could place no cell and no value would be compared. Verify runs
-a copy with the reader's ids written in; the user's file is not touched."""
+``cell-<index>`` and the step boundaries refer to those names, while the executed notebook would
+get random ids (new ones on every read), so capture could fingerprint no value and a run record
+would name cells the user's file does not have. A copy with the reader's ids written in is
+executed instead; the user's file is not touched."""
 
 from __future__ import annotations
 
@@ -30,3 +32,15 @@ def with_reader_ids(notebook: Path, nb: TaggedNotebook | None, workdir: Path) ->
     copy = workdir / notebook.name
     copy.write_text(json.dumps(raw, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return copy
+
+
+def read_for_ids(notebook: Path) -> TaggedNotebook | None:
+    """The reader's view of ``notebook`` for :func:`with_reader_ids`; None when the reader
+    refuses it (a notebook ``nb2pipe run`` can still execute, e.g. another language's)."""
+    from ..errors import LifecycleError
+    from ..notebook import read_notebook
+
+    try:
+        return read_notebook(notebook)
+    except LifecycleError:
+        return None
