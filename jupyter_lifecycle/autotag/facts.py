@@ -13,6 +13,11 @@ import libcst as cst
 from ..analysis.cell import CellAnalysis
 
 DISPLAY_CALLS = frozenset({"print", "display", "display_html", "display_markdown"})
+FRAME_CALLS = frozenset({"DataFrame", "Series", "date_range"})
+RANDOM_DRAWS = frozenset({"normal", "uniform", "integers", "choice", "gamma", "poisson", "binomial",
+                          "exponential", "lognormal", "beta", "randn", "rand", "randint",
+                          "standard_normal", "multivariate_normal", "multinomial", "gauss"})
+_ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,12 @@ class CellFacts:
     print_statements: int  # statements that only call print()
     subscript_stores: int  # ``df["col"] = ...``: feature construction
     words: frozenset[str]  # lower-case words of names read, bound and called (for hints)
+    metric_imports: frozenset[str] = frozenset()  # names bound by imports from a metrics module
+    looped_calls: frozenset[str] = frozenset()  # calls inside loops and comprehensions
+    random_frames: frozenset[str] = frozenset()  # random draws a DataFrame/Series is built from
+    attributes: frozenset[str] = frozenset()  # attribute names read: "best_estimator_", "pvalues"
+    assert_orderings: tuple[bool, ...] = ()  # per assert: does it compare with <, <=, > or >=
+    filters: int = 0  # values selected by a boolean mask: rows kept or dropped
 
     @property
     def only_definitions(self) -> bool:
@@ -71,28 +82,107 @@ def _dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def _called(func: cst.BaseExpression) -> str | None:
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
+
+
+def _is_random_draw(func: cst.BaseExpression) -> bool:
+    """``rng.normal(...)``, ``np.random.gamma(...)``, ``random.gauss(...)``."""
+    if not isinstance(func, cst.Attribute) or func.attr.value not in RANDOM_DRAWS:
+        return False
+    receiver = (_dotted(func.value) or "").lower().split(".")[-1]
+    return "rng" in receiver or receiver in ("random", "generator", "gen")
+
+
+class _Draws(cst.CSTVisitor):
+    """The random draws in a constructor's arguments, and whether they index existing data."""
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+        self.indexes = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if _is_random_draw(node.func):
+            self.found.add(_dotted(node.func) or str(_called(node.func)))
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self.indexes = True
+
+
+class _Orderings(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_ComparisonTarget(self, node: cst.ComparisonTarget) -> None:
+        self.found = self.found or isinstance(node.operator, _ORDERING)
+
+
+def _orders(test: cst.BaseExpression) -> bool:
+    visitor = _Orderings()
+    test.visit(visitor)
+    return visitor.found
+
+
+class _Masks(cst.CSTVisitor):
+    """Subscripts by a boolean mask: ``frame[frame.x > 0]``, ``frame.loc[frame.g == "a", col]``."""
+
+    def __init__(self) -> None:
+        self.found = 0
+
+    def visit_SubscriptElement(self, node: cst.SubscriptElement) -> None:
+        if isinstance(node.slice, cst.Index) and isinstance(node.slice.value, cst.Comparison):
+            self.found += 1
+
+
 class _Collector(cst.CSTVisitor):
     def __init__(self) -> None:
         self.calls: set[str] = set()
         self.dotted: set[str] = set()
         self.names: set[str] = set()
+        self.attributes: set[str] = set()
+        self.looped: set[str] = set()
+        self.random_frames: set[str] = set()
         self.subscript_stores = 0
+        self.filters = 0
+        self._loops = 0
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Name):
-            self.calls.add(func.value)
-        elif isinstance(func, cst.Attribute):
-            self.calls.add(func.attr.value)
-        dotted = _dotted(func)
+        called = _called(node.func)
+        if called:
+            self.calls.add(called)
+            if self._loops:
+                self.looped.add(called)
+        dotted = _dotted(node.func)
         if dotted:
             self.dotted.add(dotted)
+        if called in FRAME_CALLS:
+            draws = _Draws()
+            for arg in node.args:
+                arg.visit(draws)
+            if not draws.indexes:  # drawn from nothing: simulated data, not a perturbed copy
+                self.random_frames.update(draws.found)
+
+    def _enter(self, node) -> None:
+        self._loops += 1
+
+    def _leave(self, node) -> None:
+        self._loops -= 1
+
+    visit_For = visit_While = visit_ListComp = visit_SetComp = visit_DictComp = \
+        visit_GeneratorExp = _enter
+    leave_For = leave_While = leave_ListComp = leave_SetComp = leave_DictComp = \
+        leave_GeneratorExp = _leave
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.names.add(node.attr.value)
+        self.attributes.add(node.attr.value)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         text = node.value.strip("'\"rbuRBU")
@@ -101,6 +191,9 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.subscript_stores += sum(isinstance(t.target, cst.Subscript) for t in node.targets)
+        masks = _Masks()
+        node.value.visit(masks)
+        self.filters += masks.found  # ``df = df[df.x > 0]``, ``a = ab.loc[ab.group == "a", col]``
 
 
 def _words(names: set[str]) -> frozenset[str]:
@@ -131,18 +224,22 @@ def cell_facts(analysis: CellAnalysis) -> CellFacts:
     statements = [n for n in analysis.statements if n.index not in placeholders]
     modules: set[str] = set()
     imported: set[str] = set()
+    metric_imports: set[str] = set()
     for _, specs, stars in analysis.imports:
         for spec in specs:
             modules.add(spec.module)
             imported.add(spec.bound)
+            if "metrics" in spec.module:  # ``from sklearn.metrics import f1_score``, not its neighbours
+                metric_imports.add(spec.bound)
         modules.update(stars)
-    asserts, assert_reads, prints, assert_sets = 0, set(), 0, []
+    asserts, assert_reads, prints, assert_sets, orderings = 0, set(), 0, [], []
     for names in statements:
         statement = module.body[names.index]
         if isinstance(statement, cst.SimpleStatementLine) and all(
                 isinstance(s, cst.Assert) for s in statement.body):
             asserts += 1
             assert_sets.append(frozenset((*names.reads, *names.earlier_reads)))
+            orderings.append(any(_orders(s.test) for s in statement.body))
             assert_reads.update(assert_sets[-1])
         elif names.index not in dropped and _is_print(statement):
             prints += 1
@@ -168,4 +265,10 @@ def cell_facts(analysis: CellAnalysis) -> CellFacts:
         print_statements=prints,
         subscript_stores=collector.subscript_stores,
         words=_words(collector.names | collector.calls),
+        metric_imports=frozenset(metric_imports),
+        looped_calls=frozenset(collector.looped),
+        random_frames=frozenset(collector.random_frames),
+        attributes=frozenset(collector.attributes),
+        assert_orderings=tuple(orderings),
+        filters=collector.filters,
     )

@@ -8,7 +8,7 @@ heading above or the cell before it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .facts import CellFacts
 
@@ -44,6 +44,11 @@ EXPLORE_CALLS = frozenset({"plot", "hist", "scatter", "bar", "barh", "boxplot", 
                            "figure", "displot", "kdeplot", "lineplot", "catplot", "violinplot"})
 METRIC_NAME = re.compile(r"(^|_)(metrics?|score|scores|accuracy|acc|auc|f1|rmse|mse|mae|r2|"
                          r"loss|precision|recall|silhouette|pvalue|error)(_|$)")
+# what a fitted model reports about its fit (statsmodels results, a search's best model)
+FIT_STATISTICS = frozenset({"pvalues", "rsquared", "rsquared_adj", "aic", "bic", "tvalues", "bse",
+                            "fvalue", "f_pvalue", "llf", "conf_int"})
+SEARCH_RESULTS = frozenset({"best_estimator_", "best_params_"})
+CROSS_VALIDATION = frozenset({"cross_val_score", "cross_validate", "cross_val_predict"})
 MODEL_CLASS = re.compile(r"(Classifier|Regressor|Regression|Ridge|Lasso|ElasticNet|SVC|SVR|"
                          r"KMeans|NB|OLS|Forest|Boosting|Tree|Neighbors|ARIMA|Prophet)$")
 
@@ -84,42 +89,80 @@ def _is_metric(name: str) -> bool:
     return bool(METRIC_NAME.search(name.lower()))
 
 
-def score_cell(facts: CellFacts, metric_imports: frozenset[str]) -> dict[str, tuple[float, str]]:
-    """Weight and reason per stage for one cell (empty: no signal)."""
-    scores: dict[str, tuple[float, str]] = {}
+class Scores(dict):
+    """stage → (weight, the reason of its first rule)."""
 
-    def add(stage: str, weight: float, reason: str) -> None:
-        old = scores.get(stage)
-        scores[stage] = (weight + old[0], old[1]) if old else (weight, reason)
+    def add(self, stage: str, weight: float, reason: str) -> None:
+        old = self.get(stage)
+        self[stage] = (weight + old[0], old[1]) if old else (weight, reason)
 
+
+def _gates(facts: CellFacts, parameters: frozenset[str]) -> list[str]:
+    """The asserts that compare (``<``, ``>=``...) a metric or a parameter: acceptance gates,
+    named by what they read."""
+    gates = []
+    for names, ordering in zip(facts.assert_read_sets, facts.assert_orderings):
+        bar = sorted(n for n in names if _is_metric(n) or n in parameters)
+        if ordering and bar:
+            gates.append(bar[0])
+    return gates
+
+
+def _assert_scores(facts: CellFacts, scores: Scores, parameters: frozenset[str]) -> None:
+    metric_reads = sorted(n for n in facts.assert_reads if _is_metric(n))
+    on_metrics = all(any(_is_metric(n) for n in names) for names in facts.assert_read_sets)
+    if not facts.only_asserts:
+        if metric_reads:
+            scores.add("validate", 2, f"an assert on {metric_reads[0]}")
+        return
+    gates = _gates(facts, parameters)
+    if on_metrics:
+        scores.add("validate", 5, f"asserts on metrics ({', '.join(metric_reads[:3])})")
+        scores.add("test", 3, "asserts")
+    elif gates and 2 * len(gates) >= facts.asserts:
+        scores.add("validate", 5, f"asserts against thresholds ({', '.join(sorted(set(gates))[:3])})")
+        scores.add("test", 3, "asserts")
+    else:
+        scores.add("test", 5, "asserts on values of earlier cells")
+        scores.add("validate", 1, "asserts")
+
+
+def score_cell(facts: CellFacts, metric_imports: frozenset[str],
+               parameters: frozenset[str] = frozenset()) -> Scores:
+    """Weight and reason per stage for one cell (empty: no signal). ``parameters``: the names the
+    parameters cell binds (an assert comparing one is a gate)."""
+    scores = Scores()
     if facts.only_imports:
-        add("setup", 6, "imports only")
+        scores.add("setup", 6, "imports only")
         return scores
     if facts.only_definitions:
-        add("setup", 4, "imports and definitions only")
+        scores.add("setup", 4, "imports and definitions only")
         return scores
     if facts.asserts:
-        metric_reads = sorted(n for n in facts.assert_reads if _is_metric(n))
-        on_metrics = all(any(_is_metric(n) for n in names) for names in facts.assert_read_sets)
+        _assert_scores(facts, scores, parameters)
         if facts.only_asserts:
-            if on_metrics:
-                add("validate", 5, f"asserts on metrics ({', '.join(metric_reads[:3])})")
-                add("test", 3, "asserts")
-            else:
-                add("test", 5, "asserts on values of earlier cells")
-                add("validate", 1, "asserts")
             return scores
-        if metric_reads:
-            add("validate", 2, f"an assert on {metric_reads[0]}")
+    return call_scores(facts, metric_imports, scores)
+
+
+def call_scores(facts: CellFacts, metric_imports: frozenset[str],
+                scores: Scores | None = None) -> Scores:
+    """What the cell's calls, bindings and displays say (also of the functions it defines)."""
+    scores = Scores() if scores is None else scores
+    add = scores.add
     call = _ingest_call(facts)
     if call:
         add("ingest", 4, f"loads data ({call})")
+    elif facts.random_frames:
+        add("ingest", 3.5, f"simulates data ({min(facts.random_frames)})")
     call = _first(facts.calls, PREPARE_CALLS - {"astype", "replace", "merge", "apply", "map",
                                                 "split", "lower", "sub"})
     if call:
         add("prepare", 3 if call != "train_test_split" else 4, f"prepares features ({call})")
     elif facts.subscript_stores:
         add("prepare", 1.5, "builds columns")
+    elif facts.filters:
+        add("prepare", 1.5, "filters rows")
     if _first(facts.calls, frozenset({"astype", "replace", "merge", "apply", "map"})):
         add("prepare", 1, "transforms columns")
     call = _first(facts.calls, TRAIN_CALLS)
@@ -129,9 +172,19 @@ def score_cell(facts: CellFacts, metric_imports: frozenset[str]) -> dict[str, tu
     models = sorted(c for c in facts.calls if MODEL_CLASS.search(c))
     if models and "train" not in scores:
         add("train", 2.5, f"builds a model ({models[0]})")
+    searched = sorted(facts.attributes & SEARCH_RESULTS)
+    if searched:
+        add("train", 3, f"takes the best model of a search ({searched[0]})")
     call = _metric_functions(facts, metric_imports)
     if call:
         add("evaluate", 3.5, f"computes metrics ({call})")
+        looped = _metric_functions(replace(facts, calls=facts.looped_calls - CROSS_VALIDATION),
+                                   metric_imports)
+        if looped:  # (cross-validating in a loop is tuning: train)
+            add("evaluate", 2, f"compares scores in a loop ({looped})")
+    statistics = sorted(facts.attributes & FIT_STATISTICS)
+    if statistics:
+        add("evaluate", 3, f"reads fit statistics ({statistics[0]})")
     if "metrics" in facts.values:
         add("evaluate", 6, "builds the metrics dict")
     elif "predict" in facts.calls and "fit" not in facts.calls:

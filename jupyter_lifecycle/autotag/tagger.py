@@ -13,12 +13,13 @@ from .dataflow import parameters_candidate, read_later
 from .facts import CellFacts, cell_facts
 from .headings import heading_stage
 from .model import Suggestion
-from .rules import best, score_cell
+from .rules import best, call_scores, score_cell
 
 SURE = 0.55  # rule confidence above which the cell's own signals beat the heading above it
 HEADING_WEIGHT = 2.5  # what a heading adds to a stage the cell's rules also see
 SCRATCH_WORDS = frozenset({"scratch", "leftover", "leftovers", "debug", "debugging", "scratchpad"})
 _WORD = re.compile(r"[a-z]+")
+GATES = ("validate", "test")
 KEEP_AS_IS = frozenset({"setup", "deploy", "monitor", "validate", "test", "explore", "skip"})
 
 
@@ -50,11 +51,7 @@ def _contexts(nb: TaggedNotebook) -> list[_Context]:
 
 def _metric_names(nb_facts: list[CellFacts]) -> frozenset[str]:
     """Names imported from a metrics module (``from sklearn.metrics import f1_score``)."""
-    names: set[str] = set()
-    for facts in nb_facts:
-        if any("metrics" in m for m in facts.imported_modules):
-            names.update(facts.imported_names)
-    return frozenset(names)
+    return frozenset().union(*(facts.metric_imports for facts in nb_facts))
 
 
 def _scratch(source: str) -> str | None:
@@ -66,11 +63,16 @@ def _scratch(source: str) -> str | None:
     return None
 
 
-def _display_stage(context: _Context, previous: str, exported: frozenset[str]) -> tuple[str, float, str]:
+def _display_stage(context: _Context, previous: str, exported: frozenset[str],
+                   same_section: bool) -> tuple[str, float, str]:
     """A cell that only shows values: looking at fresh data is exploring; a look at a model or at
-    metrics belongs to the step it follows."""
+    metrics belongs to the step it follows (within a section; the first cell under a heading
+    takes the heading's stage)."""
     if context.hint == "explore":
         return "explore", 0.6, f"only displays values, under '{context.heading}'"
+    follows = previous in exported and previous not in ("setup", "ingest")
+    if same_section and follows and previous != context.hint:
+        return previous, 0.45, f"only displays values of the {previous} step above"
     if context.hint in exported and context.hint not in ("setup", "ingest"):
         return context.hint, 0.45, f"only displays values, under '{context.heading}'"
     if previous in exported and previous not in ("setup", "ingest"):
@@ -78,13 +80,35 @@ def _display_stage(context: _Context, previous: str, exported: frozenset[str]) -
     return "explore", 0.55, "only displays values"
 
 
+def _function_stages(nb_facts: list[CellFacts], metric_imports: frozenset[str],
+                     exported: frozenset[str]) -> dict[str, tuple[str, str]]:
+    """Function name → (stage, why) for the functions of definitions-only cells whose bodies
+    clearly do one stage's work (``def rmsle_cv(model): ... cross_val_score(...)``)."""
+    stages: dict[str, tuple[str, str]] = {}
+    for facts in nb_facts:
+        if not facts.only_definitions or facts.only_imports:
+            continue
+        body = best(call_scores(facts, metric_imports))
+        if body.stage in exported and body.confidence >= SURE:
+            stages.update({name: (body.stage, body.reason) for name in facts.definitions})
+    return stages
+
+
 def _first_pass(cells: tuple[Cell, ...], nb_facts: list[CellFacts], contexts: list[_Context],
-                default: str, exported: frozenset[str]) -> list[tuple[str, float, str]]:
+                default: str, exported: frozenset[str],
+                parameters: frozenset[str] = frozenset()) -> list[tuple[str, float, str]]:
     metric_imports = _metric_names(nb_facts)
+    functions = _function_stages(nb_facts, metric_imports, exported)
     chosen: list[tuple[str, float, str]] = []
     previous = default
-    for cell, facts, context in zip(cells, nb_facts, contexts):
-        scores = score_cell(facts, metric_imports)
+    flow = default  # the last stage before any validate/test cells: what plain code continues
+    for position, (cell, facts, context) in enumerate(zip(cells, nb_facts, contexts)):
+        scores = score_cell(facts, metric_imports, parameters)
+        if not facts.only_definitions:
+            for name in sorted(facts.calls & functions.keys()):
+                stage, why = functions[name]
+                if stage not in scores:  # (a stage the cell's own calls show is counted once)
+                    scores.add(stage, 3, f"calls {name} ({why})")
         if context.hint in scores and context.hint != "explore":
             weight, reason = scores[context.hint]
             scores[context.hint] = (weight + HEADING_WEIGHT, f"{reason}, under '{context.heading}'")
@@ -98,11 +122,16 @@ def _first_pass(cells: tuple[Cell, ...], nb_facts: list[CellFacts], contexts: li
         elif _scratch(cell.source):
             stage, confidence, reason = "skip", 0.6, f"marked as scratch: {_scratch(cell.source)}"
         elif facts.only_displays:
-            stage, confidence, reason = _display_stage(context, previous, exported)
+            same_section = position > 0 and contexts[position - 1] is context
+            stage, confidence, reason = _display_stage(context, previous, exported, same_section)
         elif facts.only_definitions and not facts.only_imports and previous != default:
-            hint = context.hint if context.hint in exported else None
-            stage = hint or (previous if previous in exported else default)
-            confidence, reason = 0.45, f"definitions only, inside the {stage} section"
+            body = best(call_scores(facts, metric_imports))
+            if body.stage in exported and body.confidence >= SURE:
+                stage, confidence, reason = body.stage, 0.5, f"its functions: {body.reason}"
+            else:
+                hint = context.hint if context.hint in exported else None
+                stage = hint or (previous if previous in exported else default)
+                confidence, reason = 0.45, f"definitions only, inside the {stage} section"
         elif rule.stage is not None and (rule.confidence >= SURE or not hinted):
             stage, confidence, reason = rule.stage, rule.confidence, rule.reason
         elif hinted:
@@ -110,10 +139,13 @@ def _first_pass(cells: tuple[Cell, ...], nb_facts: list[CellFacts], contexts: li
             reason = f"under the heading '{context.heading}'"
         elif not chosen:
             stage, confidence, reason = default, 0.3, f"the first cell: {default}"
+        elif previous in GATES and not facts.asserts:  # code after a gate is not a gate
+            stage, confidence, reason = flow, 0.3, f"continues the {flow} step above the checks"
         else:
             stage, confidence, reason = previous, 0.3, "continues the cell above"
         chosen.append((stage, confidence, reason))
         previous = previous if stage in ("skip", "explore") else stage  # those mark their own cell
+        flow = flow if stage in ("skip", "explore", *GATES) else stage
     return chosen
 
 
@@ -150,10 +182,11 @@ def suggest(nb: TaggedNotebook, cache: AnalysisCache | None = None,
     cells = nb.code_cells
     nb_facts = nb_facts if nb_facts is not None else notebook_facts(nb, cache)
     exported = frozenset(s.name for s in nb.table.stages if s.exported)
-    chosen = _first_pass(cells, nb_facts, _contexts(nb), nb.table.default_stage, exported)
-    chosen = _dataflow_pass(nb_facts, chosen, exported)
     existing = [i for i, c in enumerate(cells) if c.is_parameters]
     parameters = existing[0] if existing else parameters_candidate(nb_facts)
+    names = nb_facts[parameters].values if parameters is not None else frozenset()
+    chosen = _first_pass(cells, nb_facts, _contexts(nb), nb.table.default_stage, exported, names)
+    chosen = _dataflow_pass(nb_facts, chosen, exported)
     suggestions = []
     for position, (cell, (stage, confidence, reason)) in enumerate(zip(cells, chosen)):
         is_parameters = position == parameters
