@@ -197,6 +197,67 @@ def test_a_value_no_serializer_carries_is_refused_at_export_time(tmp_path, made,
     assert shown.exit_code == 2 and "variable 'rows' (" in shown.output
 
 
+SEEDED = [
+    ("setup", "import random\nimport numpy as np\nnp.random.seed(7)\nrandom.seed(7)"),
+    ("prepare", "noise = np.random.rand(4)\npick = random.random()"),
+    ("train", "draw = float(np.random.rand())\nlater = random.random()"),
+    ("evaluate", "metrics = {'draw': draw, 'later': later, 'noise0': float(noise[0]), "
+                 "'pick': pick}"),
+]
+
+
+def _pipeline_metrics(package: Path, workdir: Path) -> dict:
+    import os
+
+    name = next(p.parent.name for p in (package / "src").glob("*/pipeline.py"))
+    code = (f"import json; from {name} import pipeline, params; "
+            "print(json.dumps(pipeline.run(params.Params(), record=False)['metrics']))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=workdir, check=True, text=True,
+                          capture_output=True, env={**os.environ, "PYTHONPATH": str(package / "src")})
+    return json.loads(done.stdout)
+
+
+def test_a_seed_in_setup_reaches_later_components_as_in_the_plain_run(tmp_path):
+    """Each component is a fresh process: without the random state handed on, the draws after
+    ``np.random.seed(7)`` came from new entropy and the metrics differed from the plain run."""
+    import pyflakes.api
+
+    from jupyter_lifecycle.targets.kfp.components import components_module
+    from jupyter_lifecycle.targets.kfp.export import make_plan
+
+    notebook = _notebook(tmp_path / "seeded.ipynb", SEEDED)
+    package = api.convert(notebook, tmp_path / "pkg", package="kfp_seeded").out_dir
+    plan = make_plan(package, {}, tmp_path)[0]
+    links = {c.step.name: (c.rng_in is not None, c.rng_out is not None) for c in plan.components}
+    assert links == {"setup": (False, True), "prepare": (True, True), "train": (True, False),
+                     "evaluate": (False, False)}  # evaluate draws nothing: not in the chain
+    source = components_module(plan)
+    flakes: list[str] = []
+    reporter = type("R", (), {"flake": lambda self, m: flakes.append(str(m)),
+                              "syntaxError": lambda self, *a: flakes.append(str(a)),
+                              "unexpectedError": lambda self, *a: flakes.append(str(a))})()
+    pyflakes.api.check(source, "components.py", reporter)
+    assert flakes == []
+    plain = _pipeline_metrics(package, tmp_path)
+    outcome = kfp_target().run_local(ExportRequest(package, workdir=tmp_path,
+                                                   options={"store": str(tmp_path / "r.sqlite")}))
+    assert outcome.status == "completed", outcome.message
+    assert outcome.metrics == plain
+
+
+def test_one_step_drawing_random_numbers_hands_no_state_on(tmp_path):
+    from jupyter_lifecycle.targets.kfp.export import make_plan
+
+    notebook = _notebook(tmp_path / "once.ipynb", [
+        ("setup", "import numpy as np"),
+        ("train", "np.random.seed(3)\ndraw = float(np.random.rand())"),
+        ("evaluate", "metrics = {'draw': draw}"),
+    ])
+    package = api.convert(notebook, tmp_path / "pkg", package="kfp_once").out_dir
+    plan = make_plan(package, {}, tmp_path)[0]
+    assert all(c.rng_in is None and c.rng_out is None for c in plan.components)
+
+
 def test_parameters_get_kfp_types_from_params():
     from jupyter_lifecycle.targets.kfp.plan import _parameters
 

@@ -4,7 +4,8 @@
 Generated with libcst (node construction and templates). Each component function imports the
 generated package and only the serializers its values need (copied from ``serializers.py``,
 because KFP ships nothing but the function's source), times the stage call and returns the
-seconds it took; the step that makes ``metrics`` logs them as KFP metrics. No path of this
+seconds it took; the step that makes ``metrics`` logs them as KFP metrics. Where the notebook's
+steps share the global random state, the components hand it on (``rng.py``). No path of this
 machine is written into it: where the package comes from is the component's environment.
 """
 
@@ -16,7 +17,7 @@ from functools import lru_cache
 import libcst as cst
 from libcst.helpers import parse_template_statement
 
-from . import serializers
+from . import rng, serializers
 from .plan import Component, Plan
 
 PREFIX = "_nb_"  # the component's own locals: no notebook variable is a keyword argument of it
@@ -47,8 +48,12 @@ for _nb_key, _nb_value in _nb_metrics.items():
 
 @lru_cache(maxsize=1)
 def _serializer_defs() -> dict[str, cst.FunctionDef]:
-    module = cst.parse_module(inspect.getsource(serializers))
-    return {node.name.value: node for node in module.body if isinstance(node, cst.FunctionDef)}
+    defs = {}
+    for source in (serializers, rng):
+        module = cst.parse_module(inspect.getsource(source))
+        defs.update({node.name.value: node for node in module.body
+                     if isinstance(node, cst.FunctionDef)})
+    return defs
 
 
 def _nested(name: str) -> cst.FunctionDef:
@@ -72,9 +77,13 @@ def _signature(component: Component, plan: Plan) -> cst.Parameters:
     types = {p.name: p.kfp_type for p in plan.parameters}
     params = [cst.Param(cst.Name(i.argument), _annotation(f"Input[{i.kind.artifact}]"))
               for i in component.incoming]
+    if component.rng_in:
+        params.append(cst.Param(cst.Name(component.rng_in.argument), _annotation("Input[Artifact]")))
     params += [cst.Param(cst.Name(arg), _annotation(types[name])) for arg, name in component.params]
     params += [cst.Param(cst.Name(o.argument), _annotation(f"Output[{o.kind.artifact}]"))
                for o in component.outgoing]
+    if component.rng_out:
+        params.append(cst.Param(cst.Name(component.rng_out), _annotation("Output[Artifact]")))
     if component.logs_metrics:
         params.append(cst.Param(cst.Name("kfp_metrics"), _annotation("Output[Metrics]")))
     return cst.Parameters(params)
@@ -108,7 +117,9 @@ def component_function(component: Component, plan: Plan) -> cst.FunctionDef:
         _BODY.format(module=f"{plan.layout.package}.stages.{step.module}", function=step.function,
                      step=step.name)).body)
     names = sorted({f"load_{i.kind.name}" for i in component.incoming}
-                   | {f"save_{o.kind.name}" for o in component.outgoing})
+                   | {f"save_{o.kind.name}" for o in component.outgoing}
+                   | ({"load_rng_state"} if component.rng_in else set())
+                   | ({"save_rng_state"} if component.rng_out else set()))
     body[2:2] = [_nested(n) for n in names]
     call_at = next(i for i, s in enumerate(body) if isinstance(s, cst.Try))
     attempt = body[call_at]
@@ -118,6 +129,11 @@ def component_function(component: Component, plan: Plan) -> cst.FunctionDef:
         [cst.AssignTarget(cst.Name(f"{PREFIX}outputs"))], call)]) if step.outputs
         else cst.SimpleStatementLine([cst.Expr(call)]))
     body[call_at] = attempt.with_changes(body=cst.IndentedBlock([first]))
+    if component.rng_in:  # after the imports, which may seed: the state the earlier step left
+        body.insert(call_at - 1, parse_template_statement(
+            f"{PREFIX}load_rng_state({component.rng_in.argument}.path)"))
+    if component.rng_out:
+        body.append(parse_template_statement(f"{PREFIX}save_rng_state({component.rng_out}.path)"))
     body.extend(_saves(component))
     body.append(cst.SimpleStatementLine([cst.Return(cst.Name(f"{PREFIX}seconds"))]))
     doc = cst.SimpleStatementLine([cst.Expr(cst.SimpleString(
@@ -135,6 +151,9 @@ def _pipeline_function(plan: Plan) -> cst.FunctionDef:
     for c in plan.components:
         args = [_kwarg(i.argument, cst.parse_expression(f"{i.producer}_task.outputs[{i.output!r}]"))
                 for i in c.incoming]
+        if c.rng_in:
+            args.append(_kwarg(c.rng_in.argument, cst.parse_expression(
+                f"{c.rng_in.producer}_task.outputs[{c.rng_in.output!r}]")))
         args += [_kwarg(arg, cst.Name(name)) for arg, name in c.params]
         call: cst.BaseExpression = cst.Call(cst.Name(f"{c.step.name}_op"), args)
         if previous is not None:  # notebook order, also for steps that share no value
@@ -170,6 +189,8 @@ def components_module(plan: Plan) -> str:
     used = {"Metrics"} if any(c.logs_metrics for c in plan.components) else set()
     for c in plan.components:
         used |= {i.kind.artifact for i in c.incoming} | {o.kind.artifact for o in c.outgoing}
+        used |= {"Input", "Artifact"} if c.rng_in else set()
+        used |= {"Output", "Artifact"} if c.rng_out else set()
         used |= {"Input"} if c.incoming else set()
         used |= {"Output"} if c.outgoing or c.logs_metrics else set()
     header = cst.parse_module(_HEADER.format(package=plan.layout.package)).body

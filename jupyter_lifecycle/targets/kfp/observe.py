@@ -5,12 +5,14 @@ is imported fresh: ``run(params, on_stage=...)`` hands over each step's outputs;
 later step reads (and ``metrics``) gets a serializer by its type (``kinds.py``) and is saved and
 loaded back with that serializer, then compared by fingerprint. Writes JSON:
 {"values": {step: {name: {"kind", "type", "problem"}}}, "params": [{"name", "type",
-"value", "default"}], "metrics": {...}|null, "error": str|null}.
+"value", "default"}], "metrics": {...}|null, "error": str|null, "rng": [steps that changed
+the global random state]}.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -22,6 +24,7 @@ from dataclasses import fields
 from ...capture.fingerprint import fingerprint
 from . import serializers
 from .kinds import kind_of, pyarrow_available, type_name
+from .rng import state_digest
 
 
 def _round_trip(value, kind: str, folder: str) -> str | None:
@@ -64,11 +67,19 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, args.src)
     needed = json.loads(args.needed)
     parquet = pyarrow_available()
-    report: dict = {"values": {}, "params": [], "metrics": None, "error": None, "parquet": parquet}
+    report: dict = {"values": {}, "params": [], "metrics": None, "error": None, "parquet": parquet,
+                    "rng": []}
+    with contextlib.suppress(ImportError):  # its global state exists before the first step
+        import numpy  # noqa: F401
+    last_state = [state_digest()]
 
     def on_stage(stage: str, values: dict) -> None:
+        state = state_digest()  # first: describing the values must not count as the step's draws
+        if state != last_state[0]:
+            report["rng"].append(stage)
         report["values"][stage] = {name: describe(values[name], parquet)
                                    for name in needed.get(stage, ()) if name in values}
+        last_state[0] = state_digest()
 
     try:
         params_module = importlib.import_module(f"{args.package}.params")

@@ -46,12 +46,23 @@ class Outgoing:
 
 
 @dataclass(frozen=True)
+class RngLink:
+    """The global random state handed from ``producer``'s ``output`` artifact (``rng.py``)."""
+
+    argument: str  # the component's input artifact
+    producer: str
+    output: str
+
+
+@dataclass(frozen=True)
 class Component:
     step: Step
     incoming: tuple[Incoming, ...]
     params: tuple[tuple[str, str], ...]  # (component parameter, stage keyword / pipeline parameter)
     outgoing: tuple[Outgoing, ...]
     logs_metrics: bool  # logs the ``metrics`` it returns as KFP metrics
+    rng_in: RngLink | None = None  # restores the random state an earlier step left
+    rng_out: str | None = None  # the output artifact it saves the random state to
 
     @property
     def task(self) -> str:
@@ -104,6 +115,13 @@ def _unique(name: str, taken: set[str], suffix: str) -> str:
     return name
 
 
+def _rng_span(layout: PackageLayout, observed: dict) -> range:
+    """The steps that hand the global random state on: from the first step that changed it to the
+    last one, when at least two did (one alone starts from fresh entropy in either run)."""
+    changed = [i for i, step in enumerate(layout.steps) if step.name in observed.get("rng", ())]
+    return range(changed[0], changed[-1] + 1) if len(changed) > 1 else range(0)
+
+
 def build_plan(layout: PackageLayout, observed: dict, notebook: str) -> Plan:
     values = observed["values"]
     problems = []
@@ -134,6 +152,8 @@ def build_plan(layout: PackageLayout, observed: dict, notebook: str) -> Plan:
     last_metrics = layout.producer(len(layout.steps), METRICS)
     components = []
     artifacts: dict[tuple[str, str], str] = {}  # (step, variable) → its output artifact
+    span = _rng_span(layout, observed)
+    rng_from: tuple[str, str] | None = None  # (step, artifact) holding the state so far
     for index, step in enumerate(layout.steps):
         taken: set[str] = {"kfp_metrics"}
         outgoing = []
@@ -155,6 +175,11 @@ def build_plan(layout: PackageLayout, observed: dict, notebook: str) -> Plan:
         artifacts.update({(step.name, o.name): o.argument for o in outgoing})
         params = tuple((_unique(a.name, taken, "param"), a.name) for a in step.params)
         logs = last_metrics is step and any(o.argument == METRICS for o in outgoing)
-        components.append(Component(step, tuple(incoming), params, tuple(outgoing), logs))
+        rng_in = (RngLink(_unique("rng_state_in", taken, "in"), *rng_from)
+                  if index in span and rng_from else None)
+        rng_out = _unique("rng_state", taken, "out") if index in span[:-1] else None
+        rng_from = (step.name, rng_out) if rng_out else None
+        components.append(Component(step, tuple(incoming), params, tuple(outgoing), logs,
+                                    rng_in, rng_out))
     return Plan(layout, _parameters(observed["params"]), tuple(components),
                 observed.get("metrics") or {}, observed.get("error"))
