@@ -201,8 +201,8 @@ SEEDED = [
     ("setup", "import random\nimport numpy as np\nnp.random.seed(7)\nrandom.seed(7)"),
     ("prepare", "noise = np.random.rand(4)\npick = random.random()"),
     ("train", "draw = float(np.random.rand())\nlater = random.random()"),
-    ("evaluate", "metrics = {'draw': draw, 'later': later, 'noise0': float(noise[0]), "
-                 "'pick': pick}"),
+    ("evaluate", ("metrics = {'draw': draw, 'later': later, 'noise0': float(noise[0]), "
+                  "'pick': pick}")),
 ]
 
 
