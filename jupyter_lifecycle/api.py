@@ -57,13 +57,10 @@ def project_relative(folder: Path, out: Path) -> str | None:
     return Path(os.path.relpath(folder, out)).as_posix()
 
 
-def _ci_config(graph: StageGraph, out: Path, ci_matrix):
-    from .ci.config import CiConfig, config_from_pyproject, read_config_file
+def _ci_config(graph: StageGraph, notebook: Path, out: Path, ci_matrix):
+    from .ci.config import conversion_config
 
-    names = tuple(p.name for p in graph.params)
-    if ci_matrix is not None:
-        return read_config_file(ci_matrix, names)
-    return config_from_pyproject(out / "pyproject.toml", names) or CiConfig()
+    return conversion_config(notebook, out, ci_matrix, tuple(p.name for p in graph.params))
 
 
 def default_out_dir(notebook: Path, package: str) -> Path:
@@ -81,8 +78,9 @@ def convert(path: str | Path, out_dir: str | Path | None = None, *, package: str
     threads make forking unsafe, does not). ``prune`` leaves out values nothing reads.
     ``auto_tag`` gives cells without a stage tag the auto-tagger's stage, in memory.
     ``ci`` writes ``.github/workflows/<pkg>.yml``; its matrix and metric bounds come from
-    ``ci_matrix`` (a YAML/JSON/TOML file), else from ``[tool.nb2pipe.ci]`` of the pyproject.toml
-    already in the output folder (raises CiConfigError when malformed).
+    ``ci_matrix`` (a YAML/JSON/TOML file), else from ``[tool.nb2pipe.ci]`` of the notebook's
+    project pyproject.toml, else of the one already in the output folder (raises CiConfigError
+    when malformed).
     """
     path = Path(path)
     cache = AnalysisCache() if use_cache else None
@@ -114,7 +112,7 @@ def _convert(path: Path, out_dir, package, force, dry_run, cache, parallel, prun
         return result
     files, notes = generate_package(graph, package, store=cache,
                                     notebook_dir=project_relative(path.resolve().parent, out.resolve()),
-                                    ci=_ci_config(graph, out, ci_matrix) if ci else None)
+                                    ci=_ci_config(graph, path, out, ci_matrix) if ci else None)
     result.files = files
     result.diagnostics.extend(notes)
     problems = check_generated(files, graph.notebook, cache)

@@ -118,6 +118,52 @@ def test_a_bad_ci_matrix_file_is_refused_naming_the_file_and_field(tmp_path, nam
     assert not out.exists()
 
 
+PROJECT_CI = """[tool.nb2pipe.ci]
+metrics = { accuracy = { min = 0.7 } }
+
+[[tool.nb2pipe.ci.matrix]]
+name = "tiny-forest"
+params = { n_estimators = 3 }
+"""
+
+
+def test_the_notebooks_project_pyproject_declares_the_matrix(tmp_path):
+    """[tool.nb2pipe.ci] next to [tool.nb2pipe] in the project's own pyproject.toml is read, and
+    --ci-matrix still wins over it."""
+    import shutil
+
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(PROJECT_CI, encoding="utf-8")
+    notebook = project / "notebooks" / "iris.ipynb"
+    shutil.copy(SAMPLES / "iris_classification.ipynb", notebook)
+    result = convert(notebook, project / "pkg", package=PACKAGE)
+    assert result.written and not result.errors
+    include = workflow_of(result.out_dir)["jobs"]["pipeline"]["strategy"]["matrix"]["include"]
+    assert [e["name"] for e in include] == ["default", "tiny-forest"]
+    kept = tomllib.loads((result.out_dir / "pyproject.toml").read_text())["tool"]["nb2pipe"]["ci"]
+    assert kept["metrics"] == {"accuracy": {"min": 0.7}}
+    matrix = tmp_path / "matrix.json"
+    matrix.write_text(json.dumps({"matrix": [{"name": "explicit", "params": {"n_estimators": 4}}]}))
+    again = convert(notebook, project / "pkg", package=PACKAGE, ci_matrix=matrix, force=True)
+    include = workflow_of(again.out_dir)["jobs"]["pipeline"]["strategy"]["matrix"]["include"]
+    assert [e["name"] for e in include] == ["default", "explicit"]
+
+
+def test_a_bad_table_in_the_projects_pyproject_is_refused_naming_it(tmp_path):
+    import shutil
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[[tool.nb2pipe.ci.matrix]]\nname = "x"\nparams = { trees = 3 }\n', encoding="utf-8")
+    notebook = tmp_path / "iris.ipynb"
+    shutil.copy(SAMPLES / "iris_classification.ipynb", notebook)
+    done = CliRunner().invoke(main, ["convert", str(notebook), "-o", str(tmp_path / "never"),
+                                     "--name", "iris_bad"])
+    assert done.exit_code == 2, done.output
+    assert "pyproject.toml [tool.nb2pipe.ci]" in done.output and "matrix[0].params.trees" in done.output
+    assert not (tmp_path / "never").exists()
+
+
 def test_metric_bounds_must_make_sense(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text("metrics:\n  accuracy: {min: 0.9, max: 0.8}\n")

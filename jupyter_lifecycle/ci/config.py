@@ -1,7 +1,8 @@
 """The CI configuration of a generated package: a parameter matrix and metric tolerances.
 
-Declared in ``[tool.nb2pipe.ci]`` of the generated pyproject.toml, or given to ``nb2pipe
-convert --ci-matrix FILE`` (YAML, JSON or TOML with the same keys)::
+Declared in ``[tool.nb2pipe.ci]`` of the notebook's project (the nearest pyproject.toml above the
+notebook, where ``[tool.nb2pipe]`` also extends the stages) or of the generated pyproject.toml,
+or given to ``nb2pipe convert --ci-matrix FILE`` (YAML, JSON or TOML with the same keys)::
 
     [[tool.nb2pipe.ci.matrix]]
     name = "small-forest"
@@ -151,6 +152,24 @@ def config_from_pyproject(path: Path, param_names: tuple[str, ...] | None = None
         raise CiConfigError(f"{path}: cannot read [tool.nb2pipe.ci]: {exc}") from None
     table = data.get("tool", {}).get("nb2pipe", {}).get("ci")
     return None if table is None else parse_config(table, f"{path} [tool.nb2pipe.ci]", param_names)
+
+
+def conversion_config(notebook: Path, out: Path, ci_matrix: str | Path | None,
+                      param_names: tuple[str, ...]) -> CiConfig:
+    """The configuration a conversion writes: ``--ci-matrix`` first, then ``[tool.nb2pipe.ci]`` of
+    the notebook's project, then the one the generated pyproject.toml already holds (kept across
+    regenerations), else the defaults. The project's table is the user's file, so it wins over
+    the generated copy; a hand edit there is protected like any edited generated file."""
+    from ..stages import find_pyproject
+
+    if ci_matrix is not None:
+        return read_config_file(ci_matrix, param_names)
+    project = find_pyproject(notebook.resolve().parent)
+    if project is not None and project.resolve() != (out / "pyproject.toml").resolve():
+        found = config_from_pyproject(project, param_names)
+        if found is not None:
+            return found
+    return config_from_pyproject(out / "pyproject.toml", param_names) or CiConfig()
 
 
 def parse_config(data: Any, source: str, param_names: tuple[str, ...] | None = None) -> CiConfig:
