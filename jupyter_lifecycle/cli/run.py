@@ -20,6 +20,7 @@ from .formatting import status as _status
 from .output import EXIT_FAILED, fail, print_trimmed
 from .output import esc as _esc
 from .output import table_console as _console
+from .progress import run_progress
 
 RUN_EPILOG = ("Exit codes: 0 completed, 1 the notebook failed (recorded as a failed run), "
               "2 usage or input error.")
@@ -54,13 +55,10 @@ def run(notebook, parameters, parameter_files, output, kernel, store, fingerprin
     if fingerprint:
         boundaries = _boundaries(notebook)
     try:
-        if as_json:
+        with run_progress(enabled=not as_json) as progress:
             outcome = run_notebook(notebook, parameters, parameter_files, output=output,
-                                   kernel=kernel, store=store, boundaries=boundaries)
-        else:
-            outcome = _run_with_progress(run_notebook, notebook, parameters, parameter_files,
-                                         output=output, kernel=kernel, store=store,
-                                         boundaries=boundaries)
+                                   kernel=kernel, store=store, boundaries=boundaries,
+                                   on_cell=progress.run(f"running {Path(notebook).name}"))
     except RunInputError as exc:
         fail(str(exc))
     record = outcome.record
@@ -119,27 +117,6 @@ def _boundaries(notebook: str) -> dict | None:
         _console(stderr=True).print(f"[yellow]warning:[/] no fingerprints: the stage graph "
                                     f"could not be built ({_esc(exc)})")
         return None
-
-
-def _run_with_progress(run_notebook, *args, **kwargs):
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                        MofNCompleteColumn(), TextColumn("cells"), TimeElapsedColumn(),
-                        console=_console(stderr=True), transient=True)
-    with progress:
-        task = progress.add_task(f"running {Path(args[0]).name}", total=None)
-
-        def on_cell(done, total):
-            progress.update(task, completed=done, total=total)
-
-        return run_notebook(*args, on_cell=on_cell, **kwargs)
 
 
 def _print_summary(record: dict, outcome) -> None:

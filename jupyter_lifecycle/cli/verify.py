@@ -8,6 +8,7 @@ import sys
 import click
 
 from .output import EXIT_DIAGNOSTICS, EXIT_OK, console, fail, print_diagnostics
+from .progress import run_progress
 
 
 @click.command(epilog="Exit codes: 0 every stage matches, 1 a mismatch or a failed run, 2 usage or input error.")
@@ -40,7 +41,9 @@ def verify(notebook, parameters, files, package_dir, kernel, as_json):
         reason = exc if isinstance(exc, ParameterError) else f"cannot read the notebook: {exc}"
         fail(NotebookError(str(reason), Location(notebook)))
     try:
-        result = do_verify(notebook, values, package_dir=package_dir, kernel=kernel)
+        with run_progress(enabled=not as_json) as progress:
+            result = do_verify(notebook, values, package_dir=package_dir, kernel=kernel,
+                               on_run=progress.run)
     except DiagnosticsFailed as exc:
         print_diagnostics(exc.diagnostics)
         console(stderr=True).print("[bold red]the notebook has errors[/]; fix them before verifying")

@@ -185,7 +185,7 @@ class LifecycleEngine(NBClientEngine):
             extra.append(f"--ext={EXTENSION}")
         final_kwargs = merge_kwargs(
             kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
-            kernel_name=kernel_name, log=_logger(), log_output=log_output,
+            kernel_name=kernel_name, log=quiet_papermill_logger(), log_output=log_output,
             stdout_file=stdout_file, stderr_file=stderr_file, extra_arguments=extra)
         client = LifecycleNotebookClient(nb_man, lifecycle=lifecycle, **final_kwargs)
         # The kernel's own log (ipykernel's "running over TCP without encryption" warning and
@@ -201,7 +201,7 @@ class LifecycleEngine(NBClientEngine):
                 raise
 
 
-def _logger():
+def quiet_papermill_logger():
     """papermill's logger, quiet: without a handler Python prints its warnings on stderr
     (our commands report what matters themselves); a handler configured by the caller stays."""
     import logging

@@ -103,12 +103,15 @@ def fallback_record(nb: dict, notebook: Path, run_id: str, started: float, param
     return record
 
 
-def _engine():
+def engine_name() -> str:
+    """The name of our papermill engine, registered when the entry point metadata is not
+    installed; papermill's logger quiet before papermill reads the notebook (engine.py)."""
     from papermill.engines import papermill_engines
 
-    from .engine import ENGINE_NAME, LifecycleEngine
+    from .engine import ENGINE_NAME, LifecycleEngine, quiet_papermill_logger
 
-    if ENGINE_NAME not in papermill_engines._engines:  # entry point metadata not installed
+    quiet_papermill_logger()
+    if ENGINE_NAME not in papermill_engines._engines:
         papermill_engines.register(ENGINE_NAME, LifecycleEngine)
     return ENGINE_NAME
 
@@ -172,7 +175,7 @@ def run_notebook(notebook, parameters=(), parameter_files=(), *, output=None, ke
         source = with_reader_ids(notebook, read_for_ids(notebook), Path(workdir))
         try:
             papermill.execute_notebook(
-                str(source), str(output), parameters=params or None, engine_name=_engine(),
+                str(source), str(output), parameters=params or None, engine_name=engine_name(),
                 kernel_name=kernel, progress_bar=False, log_output=False, cwd=str(notebook.parent),
                 lifecycle=lifecycle)
         except NoSuchKernel as exc:

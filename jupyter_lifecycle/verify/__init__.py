@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,10 @@ from ..run.cell_ids import with_reader_ids
 from .compare import MISMATCH, Comparison, compare, mark_nondeterministic
 from .failures import notebook_failure, pipeline_failure
 from .outcomes import record_outcome
+from .pipeline_driver import PROGRESS_MARK
+
+OnStep = Callable[[int, "int | None"], None]  # (done, total) after each cell or step
+OnRun = Callable[[str, str], OnStep]  # (description, unit) as a run starts -> its on_step
 
 
 @dataclass
@@ -95,35 +100,62 @@ def _package_in(package_dir: Path) -> str:
 
 
 def run_pipeline_side(package_dir: Path, package: str, parameters: dict, workdir: Path,
-                      cwd: Path | None = None) -> dict:
-    """Run the package's pipeline in ``cwd`` (where the notebook runs), results to ``workdir``."""
+                      cwd: Path | None = None, on_step: OnStep | None = None) -> dict:
+    """Run the package's pipeline in ``cwd`` (where the notebook runs), results to ``workdir``;
+    ``on_step(done, total)`` after each step."""
     out = workdir / "pipeline_fingerprints.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "jupyter_lifecycle.verify.pipeline_driver", "--src",
-         str(package_dir / "src"), "--package", package, "--params", json.dumps(parameters),
-         "--out", str(out.resolve())],
-        cwd=cwd or workdir, capture_output=True, text=True,
-    )
+    command = [sys.executable, "-m", "jupyter_lifecycle.verify.pipeline_driver", "--src",
+               str(package_dir / "src"), "--package", package, "--params", json.dumps(parameters),
+               "--out", str(out.resolve())]
+    # stderr to a file: read while stdout streams the driver's progress, a pipe could fill up
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr, \
+            subprocess.Popen(command, cwd=cwd or workdir, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=stderr, text=True,
+                             errors="replace") as driver:
+        for line in driver.stdout:
+            if on_step is not None and (step := _progress(line)) is not None:
+                on_step(*step)
+        driver.wait()
+        stderr.seek(0)
+        errors = stderr.read()
     if not out.exists():
-        return {"stages": {}, "metrics": None, "error": done.stderr.strip() or "the pipeline did not run"}
+        return {"stages": {}, "metrics": None, "error": errors.strip() or "the pipeline did not run"}
     return json.loads(out.read_text(encoding="utf-8"))
 
 
+def _progress(line: str) -> tuple[int, int | None] | None:
+    """(done, total) from a progress line of the pipeline driver, None for the package's output."""
+    _, mark, rest = line.partition(PROGRESS_MARK)
+    if not mark:
+        return None
+    try:
+        report = json.loads(rest)
+        return int(report["done"]), report.get("total")
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdir: Path,
-                      kernel: str, cwd: Path | None = None, nb: TaggedNotebook | None = None) -> dict:
+                      kernel: str, cwd: Path | None = None, nb: TaggedNotebook | None = None,
+                      on_step: OnStep | None = None) -> dict:
     """Execute the notebook with our papermill engine in ``cwd`` (default: the notebook's
-    folder, where it ran); the record comes back in its metadata."""
+    folder, where it ran); the record comes back in its metadata. ``on_step(done, total)``
+    after each cell."""
     import papermill
+
+    from ..run.runner import engine_name
 
     output = workdir / "notebook_run.ipynb"
     error = None
     source = with_reader_ids(notebook, nb, workdir)
+    lifecycle = {"on_cell": on_step} if on_step is not None else {}
     with _env(JUPYTER_LIFECYCLE_BOUNDARIES=json.dumps(boundaries)):
         try:
             papermill.execute_notebook(str(source), str(output), parameters=parameters,
-                                       engine_name="lifecycle", kernel_name=kernel,
+                                       engine_name=engine_name(), kernel_name=kernel,
                                        cwd=str(cwd or notebook.resolve().parent),
-                                       progress_bar=False, log_output=False)
+                                       progress_bar=False, log_output=False,
+                                       lifecycle=lifecycle)
         except Exception as exc:  # PapermillExecutionError names the cell and its traceback
             error = str(notebook_failure(exc, nb))
     record = {}
@@ -134,8 +166,13 @@ def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdi
 
 
 def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir: str | Path | None = None,
-           kernel: str = "python3") -> VerifyResult:
+           kernel: str = "python3", on_run: OnRun | None = None) -> VerifyResult:
+    """``on_run(description, unit)`` is called as each run starts (the pipeline, the notebook,
+    and the notebook again when values differ); it returns that run's ``on_step(done, total)``."""
     from ..api import convert, load_graph
+
+    def started(description: str, unit: str) -> OnStep | None:
+        return on_run(description, unit) if on_run is not None else None
 
     notebook = Path(notebook)
     parameters = dict(parameters or {})
@@ -154,9 +191,11 @@ def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir:
         (tmp / "pipeline").mkdir()
         (tmp / "notebook").mkdir()
         pipe = run_pipeline_side(package_path, package, parameters, tmp / "pipeline",
-                                 cwd=notebook.resolve().parent)
+                                 cwd=notebook.resolve().parent,
+                                 on_step=started(f"pipeline {package}", "steps"))
         nb = run_notebook_side(notebook, parameters, boundaries, tmp / "notebook", kernel,
-                               nb=graph.notebook)
+                               nb=graph.notebook,
+                               on_step=started(f"notebook {notebook.name}", "cells"))
         record = nb["record"]
         names = {step: spec["names"] for step, spec in boundaries.items()}
         comparison = compare(names, record.get("fingerprints") or {}, pipe.get("stages") or {},
@@ -171,8 +210,10 @@ def verify(notebook: str | Path, parameters: dict | None = None, *, package_dir:
                                        or any(m[3] == MISMATCH for m in comparison.metrics)):
             # is it the conversion, or does the notebook disagree with itself?
             (tmp / "notebook2").mkdir()
-            again = run_notebook_side(notebook, parameters, boundaries, tmp / "notebook2", kernel,
-                                      nb=graph.notebook)["record"]
+            again = run_notebook_side(
+                notebook, parameters, boundaries, tmp / "notebook2", kernel, nb=graph.notebook,
+                on_step=started(f"notebook {notebook.name} again (do two runs agree?)",
+                                "cells"))["record"]
             comparison = mark_nondeterministic(
                 comparison, record.get("fingerprints") or {}, again.get("fingerprints") or {},
                 record.get("metrics"), again.get("metrics"))

@@ -2,7 +2,8 @@
 
 Runs in its own interpreter (``python -m jupyter_lifecycle.verify.pipeline_driver``) so the
 package under test is imported fresh; writes JSON: {"stages": {stage: {name: hash|null}},
-"metrics": {...}, "error": null|str}.
+"metrics": {...}, "error": null|str}. On stdout, among whatever the package prints, it reports
+its progress in lines ``PROGRESS_MARK {"done": n, "total": steps}`` (the first before any step).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import traceback
 
 from ..capture.fingerprint import fingerprint
 
-
+PROGRESS_MARK = "\x1enb2pipe-progress"
 _EVALUATE_STEP = re.compile(r"evaluate(_\d+)?")  # a step's name: its stage, _2... when split
 
 
@@ -41,6 +42,13 @@ def _package_frames(exc: BaseException, src: str) -> list[dict]:
     return frames
 
 
+def _report_progress(done: int, total: int | None) -> None:
+    out = sys.__stdout__  # the process's stdout, even when the package redirected sys.stdout
+    if out is not None:
+        out.write(f"\n{PROGRESS_MARK} {json.dumps({'done': done, 'total': total})}\n")
+        out.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--src", required=True, help="folder holding the package (the src/ dir)")
@@ -51,15 +59,20 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, args.src)
     report: dict = {"stages": {}, "metrics": None, "error": None}
     evaluated: list[dict] = []  # metrics as the last evaluate step left them
+    total = None  # the pipeline's number of steps, once it is imported
 
     def on_stage(stage: str, values: dict) -> None:
         report["stages"][stage] = {name: fingerprint(value) for name, value in values.items()}
+        _report_progress(len(report["stages"]), total)
         if _EVALUATE_STEP.fullmatch(stage) and isinstance(values.get("metrics"), dict):
             evaluated.append({k: _plain(v) for k, v in values["metrics"].items()})
 
     try:
         params_mod = importlib.import_module(f"{args.package}.params")
         pipeline = importlib.import_module(f"{args.package}.pipeline")
+        steps = getattr(pipeline, "STAGES", None)
+        total = len(steps) if isinstance(steps, (tuple, list)) else None
+        _report_progress(0, total)
         params = params_mod.Params.from_dict(json.loads(args.params))
         results = pipeline.run(params, on_stage=on_stage, record=False)
         metrics = results.get("metrics")
