@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 
 from ..ci.config import CiConfig
 from ..errors import Diagnostic, Location, Severity
@@ -13,11 +14,11 @@ from .ci_workflow import ci_workflow
 from .common import GeneratedFile
 from .params_module import params_module
 from .pipeline_module import pipeline_module, reserved_renames
-from .project_files import project_files, readme
+from .project_files import distributions_key, project_files, readme, split_modules
 from .run_notebook import run_notebook
 from .stage_module import helpers_module, stage_arguments, stage_module
 from .static_modules import static_modules
-from .render_cache import TextStore, cached, cell_part, definition_part, fingerprint
+from .render_cache import TextStore, cached, cached_files, cell_part, definition_part, fingerprint
 from .tests_module import test_cells_file, test_files
 
 
@@ -33,16 +34,18 @@ def generate_package(graph: StageGraph, package: str, store: TextStore | None = 
     """
     notes: list[Diagnostic] = []
     defs = graph.definitions
-    src: list[GeneratedFile] = [
-        *(f for f in static_modules(graph, package) if _holds_code(f.text)),
-        params_module(graph),
-    ]
+    static, _ = cached_files(store, fingerprint(graph, "static", package),
+                             lambda: ([f for f in static_modules(graph, package) if _holds_code(f.text)], []))
+    src: list[GeneratedFile] = [*static, params_module(graph)]
     if graph.helpers:
         src.append(cached(store, fingerprint(
             graph, "helpers", [definition_part(defs[n]) for n in graph.helpers],
             sorted((n, d.spec) for n, d in defs.items() if d.kind == "import")),
             lambda: helpers_module(graph)))
-    src.append(pipeline_module(graph, package))
+    src.append(cached(store, fingerprint(
+        graph, "pipeline", [(n.name, n.inputs, n.outputs, n.params, [c.index for c in n.cells])
+                            for n in graph.stages], graph.result_names),
+        lambda: pipeline_module(graph, package)))
     for node in graph.stages:
         key = fingerprint(graph, "stage", node.name, node.kind, stage_arguments(graph, node),
                           node.outputs, [definition_part(defs.get(u)) for u in node.uses],
@@ -57,10 +60,15 @@ def generate_package(graph: StageGraph, package: str, store: TextStore | None = 
                           [(cell_part(t.cell), [n.index for n in t.block.names], t.reads, t.params,
                             t.until, [definition_part(defs.get(u)) for u in t.uses]) for t in graph.tests])
         files.append(cached(store, key, lambda: test_cells_file(graph, package)))
-    project, unresolved = project_files(graph, package, store, ci)
+    key = fingerprint(graph, "project", package, split_modules(graph),
+                      ci.to_toml() if ci is not None else None, sys.version_info[:2], sys.platform,
+                      distributions_key()) if store is not None else ""
+    project, unresolved = cached_files(store, key, lambda: project_files(graph, package, store, ci))
     files.extend([*project, readme(graph, package), run_notebook(graph, package)])
     if ci is not None:
-        files.extend([ci_check_module(graph, package), ci_workflow(graph, package, ci, notebook_dir)])
+        files.extend([cached(store, fingerprint(graph, "ci-check", package),
+                             lambda: ci_check_module(graph, package)),
+                      ci_workflow(graph, package, ci, notebook_dir)])
     for mod in unresolved:
         notes.append(Diagnostic(Severity.WARNING, "unpinned-import",
                                 f"module {mod!r} is imported but no installed distribution provides "

@@ -8,23 +8,32 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from importlib import metadata
 
-from packaging.requirements import InvalidRequirement
-from packaging.requirements import Requirement as PackagingRequirement
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
-
+# importlib.metadata and packaging are imported where used (~0.15 s): a warm conversion takes
+# these files from the render cache and never needs them.
 from ..graph import StageGraph
 from .common import GeneratedFile, header_lines, notebook_name
 
 
+_METADATA_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
+
+
 def _environment_stamp() -> list:
-    """Changes whenever a distribution is installed or removed (site folders' mtimes)."""
+    """Changes whenever a distribution is installed or removed: per import path folder, the
+    distribution metadata it holds and, when it holds any, its mtime (an install or upgrade
+    adds or replaces a folder there). Folders without metadata (the script's folder, the
+    current one under ``python -m``) count only by that empty listing, so writing the package
+    next to the notebook does not force another scan."""
     stamp: list = [sys.prefix]
     for entry in sys.path:
         try:
-            stamp.append((entry, os.stat(entry or ".").st_mtime_ns))
+            names = sorted(n for n in os.listdir(entry or ".") if n.endswith(_METADATA_SUFFIXES))
+            stamp.append((entry, os.stat(entry or ".").st_mtime_ns if names else None, names))
+        except NotADirectoryError:  # a zip file on the path
+            try:
+                stamp.append((entry, os.stat(entry).st_mtime_ns))
+            except OSError:
+                pass
         except OSError:
             pass
     return stamp
@@ -37,6 +46,8 @@ def distributions_key() -> str:
 def scan_distributions() -> dict[str, list[str]]:
     """Top-level module → distributions providing it. Reads every installed distribution's
     metadata (~0.3 s): kept in the store until the environment changes."""
+    from importlib import metadata
+
     return metadata.packages_distributions()
 
 
@@ -67,6 +78,8 @@ class Requirement:
         """``~=`` on the installed version: same major version from 1.0 on (``~=2.1``), same minor
         version before it (``~=0.13.2``), a pre-release and later (``~=2.0.0rc1``); a version of
         one number gets ``>=``."""
+        from packaging.version import InvalidVersion, Version
+
         try:
             version = Version(self.version)
         except InvalidVersion:
@@ -81,6 +94,8 @@ class Requirement:
 
 
 def _requirement(dist: str) -> Requirement | None:
+    from importlib import metadata
+
     try:
         return Requirement(metadata.metadata(dist)["Name"] or dist, metadata.version(dist))
     except metadata.PackageNotFoundError:
@@ -89,6 +104,8 @@ def _requirement(dist: str) -> Requirement | None:
 
 def requirements(modules, store=None) -> tuple[list[Requirement], list[str]]:
     """The installed distributions providing ``modules``, and the modules none provides."""
+    from packaging.utils import canonicalize_name
+
     mapping = module_distributions(store)
     found: dict[str, Requirement] = {}
     unresolved: list[str] = []
@@ -107,6 +124,12 @@ def locked(roots: list[tuple[Requirement, str]]) -> dict[str, tuple[Requirement,
     """The ``(requirement, needed by)`` roots and everything they require here, transitively
     (environment markers evaluated, extras not followed): canonical name → (requirement, what
     needs it)."""
+    from importlib import metadata
+
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as PackagingRequirement
+    from packaging.utils import canonicalize_name
+
     found: dict[str, tuple[Requirement, list[str]]] = {}
     todo = list(roots)
     while todo:
@@ -179,6 +202,8 @@ def project_files(graph: StageGraph, package: str, store=None,
                   ci=None) -> tuple[list[GeneratedFile], list[str]]:
     """``pyproject.toml`` (``~=`` ranges) and ``requirements.lock`` (exact pins), and the imported
     modules no installed distribution provides. ``ci`` (a CiConfig) adds ``[tool.nb2pipe.ci]``."""
+    from packaging.utils import canonicalize_name
+
     runtime_modules, test_modules = split_modules(graph)
     runtime, unresolved = requirements(runtime_modules, store)
     test_only, unresolved_tests = requirements(test_modules, store)

@@ -67,6 +67,25 @@ def texts_key(notebook: str, cell: Cell, gate: bool, injected=None, renames=None
     return _key(notebook, "cell-texts", (cell_part(cell), gate))
 
 
+def cached_files(store: TextStore | None, key: str,
+                 make: Callable[[], tuple[list[GeneratedFile], list[str]]]) -> tuple[list[GeneratedFile], list[str]]:
+    """Like ``cached``, for a function that makes several files and a list of notes."""
+    if store is not None:
+        hit = store.get_text(key)
+        if hit is not None:
+            try:
+                data = json.loads(hit)
+                return ([GeneratedFile(path, text, provenance) for path, text, provenance in data["files"]],
+                        [str(note) for note in data["notes"]])
+            except (ValueError, KeyError, TypeError):
+                pass
+    files, notes = make()
+    if store is not None:
+        store.put_text(key, json.dumps({"files": [[f.path, f.text, f.provenance] for f in files],
+                                        "notes": list(notes)}))
+    return files, notes
+
+
 def cached(store: TextStore | None, key: str, make: Callable[[], GeneratedFile]) -> GeneratedFile:
     if store is not None:
         hit = store.get_text(key)
