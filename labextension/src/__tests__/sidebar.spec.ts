@@ -72,6 +72,50 @@ describe('LifecycleSidebar', () => {
     expect(groups(sidebar)[0]).toEqual(['setup', ['a = 1', 'renamed = 2']]);
   });
 
+  it('keeps a skip or explore tag on its own row and says where an untagged row comes from', () => {
+    const { sidebar, state } = setup([
+      cell('a', ['lifecycle:prepare']),
+      cell('b'),
+      cell('c'),
+      cell('d')
+    ]);
+    state.updateCell(1, cell('b', ['lifecycle:skip']));
+    state.updateCell(2, cell('c', ['lifecycle:explore']));
+    expect(groups(sidebar)).toEqual([
+      ['explore', ['c = 1']],
+      ['prepare', ['a = 1', 'd = 1']],
+      ['skip', ['b = 1']]
+    ]);
+    const below = sidebar.node.querySelector('.jp-lifecycle-row[data-index="3"]') as HTMLElement;
+    expect(below.classList.contains('jp-lifecycle-inherited')).toBe(true);
+    expect(below.title).toContain('prepare');
+    expect(below.title).toContain('not skip or explore');
+  });
+
+  it('shows an untagged heading in the section it starts, a tagged one in its own stage', () => {
+    const md = (id: string, source: string, tags: string[] = []): ICellInfo => ({
+      id,
+      cellType: 'markdown',
+      tags,
+      source,
+      executionCount: null
+    });
+    const { sidebar } = setup([
+      cell('a', ['lifecycle:prepare']),
+      md('h', '## Train'),
+      cell('fit', ['lifecycle:train']),
+      md('e', '## Evaluate', ['lifecycle:evaluate']),
+      cell('score')
+    ]);
+    expect(groups(sidebar)).toEqual([
+      ['prepare', ['a = 1']],
+      ['train', ['## Train', 'fit = 1']],
+      ['evaluate', ['## Evaluate', 'score = 1']]
+    ]);
+    const heading = sidebar.node.querySelector('.jp-lifecycle-row[data-index="1"]') as HTMLElement;
+    expect(heading.title).toContain('untagged heading: shows train');
+  });
+
   it('routes clicks on chips, rows and the convert button to the actions', () => {
     const { sidebar, calls } = setup([cell('a'), cell('b')]);
     (sidebar.node.querySelector('button[data-stage="train"]') as HTMLElement).click();
