@@ -75,9 +75,10 @@ def test_prev_edges_are_checked_against_the_dataflow():
     assert "Kale step 'other' names prev:nowhere, which is no step above it" in notes
 
 
-def test_pipeline_metrics_prints_become_a_metrics_suggestion():
+def test_pipeline_metrics_prints_are_named_as_the_runs_metrics():
     notes = from_dialect(nb_of(KALE), "kale").notes
-    assert any('prints acc; add `metrics = {"acc": acc}`' in n for n in notes)
+    assert "cell 9: Kale pipeline-metrics prints acc: tagged evaluate, they become the run's " \
+           "metrics (`metrics = {'acc': acc}` runs after the cell's code)" in notes
 
 
 def test_a_cell_naming_two_kale_steps_is_bad_input(tmp_path):

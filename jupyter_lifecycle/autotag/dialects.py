@@ -1,7 +1,8 @@
 """Map other tools' tags onto lifecycle stages: Kale, nbdev and papermill.
 
 * Kale: ``imports``/``functions`` → setup, ``pipeline-parameters`` → ``parameters``,
-  ``pipeline-metrics`` → evaluate, ``skip`` → skip, ``step:NAME``/``block:NAME`` → one stage for
+  ``pipeline-metrics`` → evaluate (what it prints becomes the run's ``metrics``, see
+  ``capture.printed_metrics``), ``skip`` → skip, ``step:NAME``/``block:NAME`` → one stage for
   the step's cells (untagged cells join the step above, an empty ``block:`` too), from the step
   name's words or else the auto-tagger's stages of its cells; ``prev:`` edges are checked against
   the dataflow and disagreements reported.
@@ -16,9 +17,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
-import libcst as cst
-
-from ..analysis.cache import AnalysisCache, analyze_sources
+from ..analysis.cache import AnalysisCache
+from ..capture.printed_metrics import SourceCell, plan_printed_metrics
 from ..errors import Location, NotebookError
 from ..notebook.dialects import nbdev_directives
 from ..notebook.model import Cell, TaggedNotebook
@@ -85,19 +85,20 @@ def _step_stage(group: _KaleGroup, auto: tuple[Suggestion, ...], exported: froze
     return votes.most_common(1)[0][0], f"Kale step '{group.name}' (what its cells do)"
 
 
-def _printed_names(source: str) -> list[str]:
-    """Names passed to top-level ``print`` calls (Kale's pipeline-metrics convention)."""
-    module = analyze_sources([source])[0].module
-    names: list[str] = []
-    for statement in module.body if module is not None else ():
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            value = small.value if isinstance(small, cst.Expr) else None
-            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
-                    and value.func.value == "print":
-                names.extend(a.value.value for a in value.args if isinstance(a.value, cst.Name))
-    return names
+def _metrics_notes(nb: TaggedNotebook, result: list[Suggestion]) -> list[str]:
+    """What the ``pipeline-metrics`` cells will record once tagged as proposed (the reader binds
+    their printed values to ``metrics``: ``capture.printed_metrics``), or why they will not."""
+    originals = {a.metrics.cell_id: a.original for a in nb.printed_metrics}
+    plan = plan_printed_metrics(
+        SourceCell(c.index, c.id, originals.get(c.id, c.source), c.tags,
+                   "skip" if s.is_parameters else s.stage)
+        for c, s in zip(nb.code_cells, result) if not c.is_injected_parameters)
+    notes = [f"cell {p.index}: {p.message}" for p in plan.problems]
+    for found in plan.cells:
+        notes.append(f"cell {found.index}: Kale pipeline-metrics prints "
+                     f"{', '.join(m.expression for m in found.metrics)}: tagged evaluate, they become "
+                     f"the run's metrics (`{found.code.split('  #')[0]}` runs after the cell's code)")
+    return notes
 
 
 def _check_prev(groups: list[_KaleGroup], facts: list[CellFacts]) -> list[str]:
@@ -145,13 +146,7 @@ def _kale(nb: TaggedNotebook, auto: tuple[Suggestion, ...], facts: list[CellFact
             cell = cells[position]
             keep_parameters = is_parameters or (cell.is_parameters and not has_parameters)
             result[position] = Suggestion(cell.index, cell.id, stage, 0.8, reason, keep_parameters)
-        if group.kind == "pipeline-metrics":
-            printed = [n for p in group.positions for n in _printed_names(cells[p].source)]
-            if printed:
-                pairs = ", ".join(f'"{n}": {n}' for n in dict.fromkeys(printed))
-                notes.append(f"cell {cells[group.positions[0]].index}: Kale pipeline-metrics prints "
-                             f"{', '.join(dict.fromkeys(printed))}; add `metrics = {{{pairs}}}` to "
-                             "record them as the run's metrics")
+    notes += _metrics_notes(nb, result)
     if has_parameters:  # Kale's parameters cell replaces any other proposal
         result = [s if s.is_parameters and s.reason == "Kale pipeline-parameters"
                   else replace(s, is_parameters=False) for s in result]

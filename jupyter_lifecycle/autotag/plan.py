@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import replace
 
-from ..notebook.dialects import foreign_skip
+from ..notebook.dialects import METRICS_CODE, foreign_skip, with_printed_metrics
 from ..notebook.effective import effective_stages
 from ..notebook.model import Cell, TaggedNotebook
 from ..stages import PARAMETERS_TAG
@@ -73,4 +73,7 @@ def retagged(nb: TaggedNotebook, plan: TagPlan) -> TaggedNotebook:
         cells.append(replace(cell, tags=tuple(tags), explicit_stage=explicit,
                              is_parameters=PARAMETERS_TAG in tags))
     stages = effective_stages(cells, table)
-    return replace(nb, cells=tuple(replace(c, stage=s) for c, s in zip(cells, stages)))
+    cells = [replace(c, stage=s) for c, s in zip(cells, stages)]
+    cells, printed, found = with_printed_metrics(cells, nb.path, nb.printed_metrics)
+    kept = tuple(d for d in nb.diagnostics if d.code != METRICS_CODE)
+    return replace(nb, cells=tuple(cells), printed_metrics=printed, diagnostics=kept + tuple(found))

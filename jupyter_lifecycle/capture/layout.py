@@ -9,7 +9,9 @@ cells tagged ``parameters`` / ``injected-parameters`` are stage ``parameters``.
 
 "The last cell of a stage" is the last non-empty code cell of that stage in notebook order:
 when it finishes, the stage's values are fingerprinted (``JUPYTER_LIFECYCLE_BOUNDARIES``) and,
-for ``evaluate``, the ``metrics`` dict is read.
+for ``evaluate``, the ``metrics`` dict is read. A Kale ``pipeline-metrics`` cell of stage evaluate
+binds ``metrics`` to the values it prints after it runs (``printed_metrics``), as the converted
+pipeline does.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+
+from .printed_metrics import PIPELINE_METRICS_TAG, SourceCell, plan_printed_metrics
 
 TAG_PREFIX = "lifecycle:"
 DEFAULT_STAGE = "setup"
@@ -49,6 +53,7 @@ class Layout:
     path: str | None
     cells: dict[str, CellPlace] = field(default_factory=dict)
     last_of_stage: dict[str, str] = field(default_factory=dict)  # stage → cell id
+    printed_metrics: dict[str, str] = field(default_factory=dict)  # cell id → the line to run after it
     mtime_ns: int | None = None
     source: str = "file"  # "file" | "engine"
 
@@ -107,6 +112,7 @@ def build_layout(cells, *, path: str | None = None, aliases: dict[str, str] | No
     aliases = DEFAULT_ALIASES if aliases is None else aliases
     layout = Layout(path=path, mtime_ns=mtime_ns, source=source)
     base, section = DEFAULT_STAGE, None  # section: a skip/explore heading's (stage, level)
+    code: list[SourceCell] = []
     for index, cell in enumerate(cells):
         metadata = cell.get("metadata") or {}
         tags = tuple(str(t) for t in (metadata.get("tags") or ()))
@@ -133,15 +139,32 @@ def build_layout(cells, *, path: str | None = None, aliases: dict[str, str] | No
             continue
         stage = PARAMETERS if any(t in PARAMETER_TAGS for t in tags) else current
         cell_id = cell.get("id")
-        if not isinstance(cell_id, str) or not cell_id:
-            continue
-        layout.cells[cell_id] = CellPlace(index, stage, tags)
         source_text = cell.get("source", "")
         if isinstance(source_text, list):
             source_text = "".join(source_text)
+        code.append(SourceCell(index, cell_id if isinstance(cell_id, str) else "", str(source_text),
+                               tags, stage))
+        if not isinstance(cell_id, str) or not cell_id:
+            continue
+        layout.cells[cell_id] = CellPlace(index, stage, tags)
         if source_text.strip():
             layout.last_of_stage[stage] = cell_id
+    layout.printed_metrics = {c.cell_id: c.code for c in plan_printed_metrics(code).cells if c.cell_id}
     return layout
+
+
+def with_file_sources(cells, path: str | None):
+    """``cells`` (the engine's, whose sources are placeholders) with the sources of the notebook
+    file at ``path``, by cell id, when a Kale pipeline-metrics cell needs them; else as given."""
+    if not path or not any(PIPELINE_METRICS_TAG in ((c.get("metadata") or {}).get("tags") or ())
+                           for c in cells):
+        return cells
+    try:
+        with open(path, encoding="utf-8") as handle:
+            sources = {c.get("id"): c.get("source", "") for c in json.load(handle).get("cells", [])}
+    except (OSError, ValueError, AttributeError):
+        return cells
+    return [dict(c, source=sources[c.get("id")]) if c.get("id") in sources else c for c in cells]
 
 
 def read_layout(path: str | None) -> Layout | None:

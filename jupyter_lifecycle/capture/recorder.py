@@ -32,13 +32,13 @@ from .assemble import base_record, build_record
 from .explicit import describe, raised
 from .files import FileHasher, assigned_names, jsonable, path_candidates, plain_metrics
 from .fingerprint import fingerprint
-from .layout import Layout, _aliases, build_layout, read_layout
+from .layout import Layout, _aliases, build_layout, read_layout, with_file_sources
 
 FLUSH_INTERVAL_S = 3.0
 MAX_NOTES = 200
 log = logging.getLogger("jupyter_lifecycle.capture")
 
-_PARAMS, _INGEST, _DEPLOY, _EVALUATE, _BOUNDARY = 1, 2, 4, 8, 16
+_PARAMS, _INGEST, _DEPLOY, _EVALUATE, _BOUNDARY, _PRINTED = 1, 2, 4, 8, 16, 32
 _time, _perf = time.time, time.perf_counter
 
 
@@ -187,6 +187,8 @@ class Recorder:
                          | (_DEPLOY if place.stage == "deploy" else 0))
                 if flags:
                     special[cell_id] = flags
+            for cell_id in layout.printed_metrics:
+                special[cell_id] = special.get(cell_id, 0) | _PRINTED
             last_eval = layout.last_of_stage.get("evaluate")
             if last_eval:
                 special[last_eval] = special.get(last_eval, 0) | _EVALUATE
@@ -207,6 +209,7 @@ class Recorder:
 
     def set_layout(self, cells) -> None:
         """The cells of the notebook actually executed (papermill: with its injected cell)."""
+        cells = with_file_sources(cells, self.config.notebook)
         self._set_layout(build_layout(cells, path=self.config.notebook, source="engine",
                                       aliases=_aliases(self.config.notebook)))
 
@@ -304,12 +307,25 @@ class Recorder:
                     run.writes.append((cell_id, cwd, int(started * 1e9), candidates))
         if error is not None:
             return
+        if flags & _PRINTED:
+            self._printed_metrics(run, cell_id)
         if flags & _EVALUATE:
             self._evaluate_metrics(run, ns.get("metrics"))
         if flags & _BOUNDARY:
             for stage, names in self._boundary_at.get(cell_id, ()):
                 run.fingerprints.setdefault(stage, {}).update({
                     name: (fingerprint(ns[name]) if name in ns else None) for name in names})
+
+    def _printed_metrics(self, run: _Run, cell_id) -> None:
+        """Kale pipeline-metrics: bind ``metrics`` to what the cell printed, as the pipeline does."""
+        layout = self.layout
+        code = layout.printed_metrics.get(cell_id) if layout is not None else None
+        if code is None:
+            return
+        try:
+            exec(compile(code, f"<pipeline-metrics {cell_id}>", "exec"), self.user_ns)
+        except BaseException as exc:  # a printed name the cell did not bind, a value's own error
+            self._skipped(run, f"the printed metrics of cell {cell_id}", exc)
 
     def _evaluate_metrics(self, run: _Run, metrics) -> None:
         """The ``metrics`` dict after the last evaluate cell: plain values kept, others noted."""

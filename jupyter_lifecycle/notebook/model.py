@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Diagnostic, Location
 from ..stages import StageTable
+
+if TYPE_CHECKING:
+    from .dialects import AppendedMetrics
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class TaggedNotebook:
     nbformat_minor: int
     diagnostics: tuple[Diagnostic, ...] = ()
     sha256: str | None = None  # of the file's bytes as read (None: parsed from text)
+    # Kale pipeline-metrics cells whose printed values the reader bound to ``metrics`` (dialects)
+    printed_metrics: tuple[AppendedMetrics, ...] = ()
 
     @property
     def name(self) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import Diagnostic, Location, NotebookError, Severity
 from ..stages import INJECTED_PARAMETERS_TAG, PARAMETERS_TAG, StageTable, load_stage_table
-from .dialects import cell_dialect, foreign_skip, migration_hint
+from .dialects import cell_dialect, foreign_skip, migration_hint, with_printed_metrics
 from .effective import effective_stages
 from .model import Cell, TaggedNotebook
 from .structure import MAX_NOTEBOOK_BYTES, too_big, check_notebook, load_json
@@ -65,13 +65,15 @@ def parse_notebook(text: str, path: str, table: StageTable | None = None) -> Tag
             f"kernel {kernel!r} runs {language}; only Python notebooks can be converted", where
         )
     cells, diagnostics = _build_cells(nb["cells"], path, table)
+    cells, printed, found = with_printed_metrics(cells, path)
     return TaggedNotebook(
         path=path,
         cells=tuple(cells),
         table=table,
         kernel_name=metadata.get("kernelspec", {}).get("name"),
         nbformat_minor=raw.get("nbformat_minor", 0),
-        diagnostics=tuple(diagnostics),
+        diagnostics=tuple(diagnostics + found),
+        printed_metrics=printed,
     )
 
 
