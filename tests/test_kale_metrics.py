@@ -220,3 +220,26 @@ def test_the_kale_style_messy_notebook_migrates_converts_and_verifies(tmp_path, 
     monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
     checked = verify(path)
     assert checked.ok, (checked.reason, checked.comparison.metrics)
+
+
+@pytest.mark.e2e
+def test_an_interactive_session_records_the_printed_metrics(tmp_path):
+    from test_capture_kernel import Kernel
+
+    (tmp_path / "pyproject.toml").write_text("")
+    nb = write_notebook(tmp_path / "kale.ipynb", [
+        ("acc = 0.75\nn = 4", ["lifecycle:evaluate"]),
+        ("print(acc)\nprint(n)", METRICS_TAGS),
+        ("print(missing)", METRICS_TAGS)])
+    kernel = Kernel(tmp_path, {"JUPYTER_LIFECYCLE_NOTEBOOK": str(nb),
+                               "JUPYTER_LIFECYCLE_STORE": str(tmp_path / "runs.sqlite")})
+    try:
+        assert kernel.run("%load_ext jupyter_lifecycle")["error"] is None
+        assert kernel.run("acc = 0.75\nn = 4", "c0")["error"] is None
+        assert kernel.run("print(acc)\nprint(n)", "c1")["stdout"] == "0.75\n4\n"
+        assert kernel.run("print(sorted(metrics.items()))")["stdout"] == "[('acc', 0.75), ('n', 4)]\n"
+        assert "NameError" in kernel.run("print(missing)", "c2")["error"]  # the cell's own error
+        record = kernel.finish()
+    finally:
+        kernel.shutdown()
+    assert record["metrics"] == {"acc": 0.75, "n": 4}
