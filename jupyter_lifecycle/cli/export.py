@@ -14,7 +14,7 @@ import click
 
 from .formatting import duration as _duration
 from .formatting import pairs as _pairs
-from .output import EXIT_FAILED, EXIT_INPUT, console, esc, fail
+from .output import EXIT_FAILED, EXIT_INPUT, console, esc, fail, short_id
 
 EXPORT_EPILOG = ("Exit codes: 0 ok, 1 the local run failed (recorded as a failed run), 2 usage "
                  "or input error, or the target's optional dependencies are missing.")
@@ -111,7 +111,8 @@ def _run_local(target, request) -> None:
         fail(exc)
     out = console()
     stages = ", ".join(f"{name} {_duration(seconds)}" for name, seconds in outcome.stages.items())
-    out.print(f"kfp.local run {esc(outcome.run_id or '')} {outcome.status} in "
+    recorded = short_id(outcome.run_id) if outcome.run_id else "(not recorded)"
+    out.print(f"kfp.local run {recorded} {outcome.status} in "
               f"{_duration(outcome.seconds)}; metrics: {esc(_pairs(outcome.metrics))}")
     out.print(f"  [dim]steps: {esc(stages)}[/]")
     if outcome.status != "completed":

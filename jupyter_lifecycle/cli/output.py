@@ -10,6 +10,7 @@ EXIT_DIAGNOSTICS = 1  # the notebook has errors, a run failed, a gate or a compa
 EXIT_FAILED = EXIT_DIAGNOSTICS
 EXIT_INPUT = 2  # bad usage or input
 EPILOG = "Exit codes: 0 ok, 1 the notebook has errors (diagnostics), 2 usage or input error."
+SHORT_ID = 8  # run ids as every command prints them; --json has them whole
 _SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
@@ -50,6 +51,12 @@ def esc(value) -> str:
     from rich.markup import escape
 
     return escape(str(value))
+
+
+def short_id(run_id: str) -> str:
+    """A run's id as printed: its first ``SHORT_ID`` characters (``runs show`` takes any unique
+    prefix)."""
+    return run_id[:SHORT_ID]
 
 
 def fail(error, code: int = EXIT_INPUT) -> None:

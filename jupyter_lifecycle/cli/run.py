@@ -17,7 +17,7 @@ from .formatting import duration as _duration
 from .formatting import pairs as _pairs
 from .formatting import stages_table as _stages_table
 from .formatting import status as _status
-from .output import EXIT_FAILED, fail, print_trimmed
+from .output import EXIT_FAILED, fail, print_trimmed, short_id
 from .output import esc as _esc
 from .output import table_console as _console
 from .progress import run_progress
@@ -88,11 +88,19 @@ def run(notebook, parameters, parameter_files, output, kernel, store, fingerprin
                                           "message": outcome.error["evalue"]}
                                          if outcome.error else None)
         what = f": {error['name']}: {error['message']}" if error else ""
-        err.print(f"[bold red]failed:[/] {_esc(where)}{_esc(what)} — recorded as run "
-                  f"{outcome.run_id[:12]}; output {_esc(outcome.output)}")
+        recorded = (f"recorded as run {short_id(outcome.run_id)}" if _in_store(record)
+                    else "not in the run store")
+        err.print(f"[bold red]failed:[/] {_esc(where)}{_esc(what)} — {recorded}; output "
+                  f"{_esc(outcome.output)}")
         sys.exit(EXIT_FAILED)
     if record is None:
         sys.exit(EXIT_FAILED)
+
+
+def _in_store(record: dict | None) -> bool:
+    """Whether the run store holds the record (only such a run's id is printed: it is what
+    ``nb2pipe runs show`` looks up)."""
+    return record is not None and not record.get("store_error")
 
 
 def _log_live(notebook: str, record: dict, err) -> None:
@@ -127,7 +135,8 @@ def _print_summary(record: dict, outcome) -> None:
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     nb = record.get("notebook") or {}
-    table.add_row("run", record["run_id"])
+    table.add_row("run", short_id(record["run_id"]) if _in_store(record)
+                  else "— (not in the run store)")
     table.add_row("notebook", _esc(nb.get("relpath") or nb.get("path")))
     table.add_row("status", _status(record.get("status")))
     table.add_row("duration", _duration(record.get("duration_s")))

@@ -21,7 +21,7 @@ from .formatting import value as _value
 from .formatting import when as _when
 from .formatting import wrapped as _wrapped
 from .output import esc as _esc
-from .output import fail, print_trimmed
+from .output import fail, print_trimmed, short_id
 from .output import table_console as _console
 from .run import STORE_HELP as _STORE_HELP
 
@@ -87,7 +87,7 @@ def list_runs(notebook, limit, store, as_json):
         return
     console.print(f"runs in {_esc(run_store.path)}", soft_wrap=True)
     header = ("run", "started", "duration", "status", "kind", "notebook")
-    rows = [(r["run_id"][:8], _when(r.get("started"))[5:16], run_duration(r),
+    rows = [(short_id(r["run_id"]), _when(r.get("started"))[5:16], run_duration(r),
              r.get("status") or "?", r.get("kind") or "—",
              (r.get("notebook") or {}).get("relpath")
              or Path((r.get("notebook") or {}).get("path") or "?").name) for r in records]
@@ -130,7 +130,7 @@ def show_run(run_ref, store, as_json):
     head.add_column(style="bold")
     head.add_column(overflow="fold")
     rows = [
-        ("run", record["run_id"]), ("notebook", nb.get("relpath") or nb.get("path")),
+        ("run", short_id(record["run_id"])), ("notebook", nb.get("relpath") or nb.get("path")),
         ("notebook sha256", _short(nb.get("sha256"))), ("kind", record.get("kind")),
         ("started", _when(record.get("started"))), ("ended", _when(record.get("ended"))),
         ("duration", run_duration(record)), ("output", record.get("output")),
@@ -210,7 +210,7 @@ def compare_runs(run_a, run_b, show_all, store, as_json):
     from rich.table import Table
 
     console = _console()
-    console.print(f"[bold]A[/] {a['run_id'][:8]}  [bold]B[/] {b['run_id'][:8]}")
+    console.print(f"[bold]A[/] {short_id(a['run_id'])}  [bold]B[/] {short_id(b['run_id'])}")
     timestamps = {"started", "ended"}
     for name, rows in result["sections"].items():
         if not rows:
@@ -224,8 +224,8 @@ def compare_runs(run_a, run_b, show_all, store, as_json):
         table = Table(title=f"{name} ({differ} differ{'s' if differ == 1 else ''})",
                       title_justify="left")
         table.add_column("", overflow="fold")
-        table.add_column("A " + a["run_id"][:8], overflow="fold", min_width=10)
-        table.add_column("B " + b["run_id"][:8], overflow="fold", min_width=10)
+        table.add_column("A " + short_id(a["run_id"]), overflow="fold", min_width=10)
+        table.add_column("B " + short_id(b["run_id"]), overflow="fold", min_width=10)
         if name == "stages":
             table.add_column("B/A", justify="right")
         for r in shown:
@@ -265,6 +265,6 @@ def export_runs(run_refs, tracking_uri, experiment, store):
         except MlflowMissing as exc:
             fail(str(exc))
         created += new
-        console.print(f"{record['run_id'][:8]} → MLflow run {mlflow_id[:12]}"
+        console.print(f"{short_id(record['run_id'])} → MLflow run {mlflow_id[:12]}"
                       + ("" if new else " (already exported)"))
     console.print(f"exported {created} new run(s) of {len(records)} to {_esc(tracking_uri)}")

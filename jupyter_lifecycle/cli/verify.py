@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .output import EXIT_DIAGNOSTICS, EXIT_OK, console, fail, print_diagnostics
+from .output import EXIT_DIAGNOSTICS, EXIT_OK, console, fail, print_diagnostics, short_id
 from .progress import run_progress
 
 
@@ -85,7 +85,7 @@ def verify(notebook, parameters, files, package_dir, kernel, as_json):
                       "proven: " + escape(", ".join(f"{v.stage}.{v.name}" for v in unhashable)))
     if result.ok:
         out.print("[bold green]verified[/]: the pipeline reproduces the notebook"
-                      + (f" (run {result.run_id[:12]})" if result.run_id else ""))
+                      + (f" (run {short_id(result.run_id)})" if result.run_id else ""))
         sys.exit(EXIT_OK)
     out.print(f"[bold red]not verified[/]: {escape(result.reason or 'values differ')}")
     sys.exit(EXIT_DIAGNOSTICS)
