@@ -9,7 +9,6 @@ conversion reads. Trees never cross the pipe (pickling them costs more than pars
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 
 from .analysis.cache import AnalysisCache, source_key
@@ -39,7 +38,7 @@ def _work(notebook: str, gates: dict[str, bool], cells: list[Cell], strip: bool 
 
 def precompute(nb: TaggedNotebook, cache: AnalysisCache) -> int:
     """Fill ``cache`` for ``nb``'s uncached cells using two processes; returns cells done."""
-    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if (os.cpu_count() or 1) < 2:
         return 0
     cells = [c for c in nb.code_cells if not c.is_injected_parameters]
     by_key = {source_key(c.source): c for c in cells}
@@ -47,6 +46,10 @@ def precompute(nb: TaggedNotebook, cache: AnalysisCache) -> int:
         return 0
     missing = _missing(cache, by_key)
     if len(missing) < MIN_CELLS:
+        return 0
+    import multiprocessing  # only a big cold conversion needs it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 0
     notebook = os.path.basename(nb.path)
     table = nb.table
@@ -64,9 +67,12 @@ def precompute(nb: TaggedNotebook, cache: AnalysisCache) -> int:
         pending = pool.apply_async(_work, (notebook, gates, theirs, True))
         dists = pool.apply_async(scan_distributions) if scan else None
         done = _work(notebook, gates, mine)
-        done.extend(pending.get())
+        theirs_done = pending.get()
+        done.extend(theirs_done)
         if dists is not None:
             cache.put_text(distributions_key(), json.dumps(dists.get()))
+    for cell, analysis, _ in theirs_done:  # unpickled from the pipe, so ours to complete
+        object.__setattr__(analysis, "_loader", AnalysisCache.tree_loader(source_key(cell.source), cell.source))
     cache.put_many({source_key(cell.source): analysis for cell, analysis, _ in done})
     for cell, _, texts in done:
         if texts is not None:

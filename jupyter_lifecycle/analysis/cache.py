@@ -15,6 +15,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
+from functools import lru_cache
 from pathlib import Path
 
 import libcst
@@ -29,6 +30,7 @@ def default_cache_dir() -> Path:
     return Path(base) / "nb2pipe"
 
 
+@lru_cache(maxsize=8192)  # asked twice per cell in one conversion (the pre-pass, the graph)
 def source_key(source: str) -> str:
     salt = f"{ANALYZER_VERSION}:{libcst.__version__ if hasattr(libcst, '__version__') else ''}:"
     return hashlib.sha256((salt + source).encode("utf-8")).hexdigest()
@@ -76,14 +78,17 @@ class AnalysisCache:
                     except Exception:  # a stale or corrupt entry is a miss
                         continue
                     if isinstance(analysis, CellAnalysis):
-                        found[key] = analysis.with_loader(self._tree_loader(key, sources[key]))
-                        self._seen[key] = found[key]
+                        # Just unpickled, so ours alone: give it its loader in place (a
+                        # dataclasses.replace per cell was a tenth of a warm graph build).
+                        object.__setattr__(analysis, "_loader", self.tree_loader(key, sources[key]))
+                        found[key] = self._seen[key] = analysis
         except sqlite3.Error:
             pass
         return found
 
     @staticmethod
-    def _tree_loader(key: str, source: str):
+    def tree_loader(key: str, source: str):
+        """Parses ``source`` again when its tree is first asked for."""
         return lambda: analyze_source(source).module
 
     def put_many(self, items: dict[str, CellAnalysis]) -> None:
@@ -91,6 +96,8 @@ class AnalysisCache:
             tree = analysis._module
             if tree is not None:
                 self._seen[key] = analysis.with_loader(lambda tree=tree: tree)
+            elif analysis._loader is not None:  # e.g. from the pre-pass's worker
+                self._seen[key] = analysis
         db = self._connect()
         if db is None or not items:
             return

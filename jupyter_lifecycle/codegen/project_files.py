@@ -20,15 +20,16 @@ _METADATA_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
 
 def _environment_stamp() -> list:
     """Changes whenever a distribution is installed or removed: per import path folder, the
-    distribution metadata it holds and, when it holds any, its mtime (an install or upgrade
-    adds or replaces a folder there). Folders without metadata (the script's folder, the
-    current one under ``python -m``) count only by that empty listing, so writing the package
-    next to the notebook does not force another scan."""
+    distribution metadata it holds and its mtime (an install or upgrade adds or replaces a
+    folder there). Folders without metadata (the script's folder, the current one under
+    ``python -m``) do not count, so writing the package next to the notebook, or starting
+    nb2pipe another way, does not force another scan."""
     stamp: list = [sys.prefix]
     for entry in sys.path:
         try:
             names = sorted(n for n in os.listdir(entry or ".") if n.endswith(_METADATA_SUFFIXES))
-            stamp.append((entry, os.stat(entry or ".").st_mtime_ns if names else None, names))
+            if names:
+                stamp.append((os.path.abspath(entry), os.stat(entry or ".").st_mtime_ns, names))
         except NotADirectoryError:  # a zip file on the path
             try:
                 stamp.append((entry, os.stat(entry).st_mtime_ns))
