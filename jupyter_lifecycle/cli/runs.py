@@ -131,7 +131,8 @@ def show_run(run_ref, store, as_json):
     head.add_column(overflow="fold")
     rows = [
         ("run", short_id(record["run_id"])), ("notebook", nb.get("relpath") or nb.get("path")),
-        ("notebook sha256", _short(nb.get("sha256"))), ("kind", record.get("kind")),
+        ("notebook sha256", _short(nb.get("sha256"))),
+        ("code sha256", _short(nb.get("code_sha256"))), ("kind", record.get("kind")),
         ("started", _when(record.get("started"))), ("ended", _when(record.get("ended"))),
         ("duration", run_duration(record)), ("output", record.get("output")),
         ("python", f"{env.get('python')} ({env.get('implementation')}, {env.get('platform')})"),
@@ -233,6 +234,8 @@ def compare_runs(run_a, run_b, show_all, store, as_json):
             fmt = _duration if name == "stages" or r["key"] == "duration_s" else \
                 _when if r["key"] in timestamps else _short
             cells = [_esc(r["key"]), _esc(fmt(r["a"])), _esc(fmt(r["b"]))]
+            if name == "run" and r["key"] == "duration_s":  # a running run: time so far
+                cells[1:] = [_esc(run_duration(a)), _esc(run_duration(b))]
             if name == "stages":
                 cells.append(_ratio(r["a"], r["b"]))
             table.add_row(*cells, style=style)
