@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import write_notebook
+from conftest import copied_sample, write_notebook
 from test_kernel_noise import assert_quiet
 
 pytestmark = pytest.mark.e2e
@@ -108,3 +108,13 @@ def test_no_progress_with_json_on_a_terminal_nor_on_a_pipe(tmp_path, env, comman
                            env=_plain_env(env), capture_output=True, text=True, timeout=600)
     assert piped.returncode == 0, piped.stderr
     assert piped.stderr == "", piped.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "verify"])
+def test_a_sample_on_a_terminal_shows_no_kernel_or_papermill_noise(tmp_path, env, command):
+    notebook = copied_sample(tmp_path, "iris_classification")
+    code, stdout, terminal = on_terminal([command, notebook.name], notebook.parent, env)
+    assert code == 0, stdout + terminal
+    assert "iris_classification" in terminal  # the progress bar was drawn
+    assert_quiet(terminal)
+    assert_quiet(stdout)
