@@ -99,6 +99,13 @@ def test_tag_from_kale_writes_our_tags_and_keeps_kales(tmp_path):
     assert tagged.cells[7].tags == ("block:logreg", "prev:load_data", "lifecycle:train")
 
 
+def test_a_migrated_kale_notebook_gets_no_migration_hint(tmp_path):
+    nb = write(tmp_path / "nb.ipynb", KALE)
+    assert [d.code for d in read_notebook(nb).diagnostics].count("foreign-tags") == 1
+    check(run("tag", "--from", "kale", "--write", nb), 0)
+    assert "foreign-tags" not in [d.code for d in read_notebook(nb).diagnostics]
+
+
 def test_the_kale_style_messy_notebook_migrates_to_its_hand_tags(tmp_path):
     source = MESSY / "kale_style_pipeline.ipynb"
     nb = tmp_path / source.name

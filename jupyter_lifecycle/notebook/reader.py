@@ -123,7 +123,9 @@ def _build_cells(raw_cells, path: str, table: StageTable) -> tuple[list[Cell], l
                 f"cell has several stage tags ({', '.join(explicit)}); keep one",
                 Location(path, index, cell_id, 1)))
         explicit_stage = explicit[0] if explicit else None
-        if dialect is None and (name := cell_dialect(tags, _source(raw), raw["cell_type"])):
+        migrated = explicit or PARAMETERS_TAG in tags  # carries our tags too: nothing to map
+        if dialect is None and not migrated \
+                and (name := cell_dialect(tags, _source(raw), raw["cell_type"])):
             dialect = (name, index, cell_id)
         if explicit_stage is None and table.get("skip") is not None \
                 and foreign_skip(tags, _source(raw), raw["cell_type"]):
