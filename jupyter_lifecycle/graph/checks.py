@@ -18,9 +18,11 @@ MAGIC_SEVERITY = {"shell": Severity.WARNING, "install-removed": Severity.WARNING
 class Reporter:
     """``report(severity, code, message, cell, line)``; the same finding is kept once."""
 
-    def __init__(self, nb: TaggedNotebook):
+    def __init__(self, nb: TaggedNotebook, diagnostics: Iterable[Diagnostic] | None = None):
+        """``diagnostics``: what is reported already (default: the notebook's own)."""
         self.nb = nb
-        self.diagnostics: list[Diagnostic] = list(nb.diagnostics)
+        self.diagnostics: list[Diagnostic] = list(
+            nb.diagnostics if diagnostics is None else diagnostics)
         self._seen: set[tuple] = set()
 
     def __call__(self, severity: Severity, code: str, message: str, cell: Cell | None = None,

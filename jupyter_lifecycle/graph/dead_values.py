@@ -15,9 +15,17 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..analysis.effects import is_read_only
+from ..errors import Diagnostic, Severity
+from .checks import Reporter
 from .model import StageGraph
 
-Statement = tuple[str, int]  # (cell id, statement index)
+
+@dataclass(frozen=True)
+class StatementRef:
+    """One top-level statement of a cell."""
+
+    cell_id: str
+    index: int  # the statement's index in its cell
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,10 @@ class DeadValue:
     index: int  # the statement's index in its cell
     line: int  # in the cell
     prunable: bool  # leaving the statement out changes nothing else
+
+    @property
+    def statement(self) -> StatementRef:
+        return StatementRef(self.cell_id, self.index)
 
 
 def dead_values(graph: StageGraph) -> list[DeadValue]:
@@ -67,3 +79,22 @@ def _computes_only(statement) -> bool:
         return isinstance(small.target, cst.Name) and small.value is not None \
             and is_read_only(small.value)
     return False
+
+
+def with_dead_value_notes(graph: StageGraph, dead: list[DeadValue],
+                          pruned: list[DeadValue]) -> tuple[Diagnostic, ...]:
+    """The graph's diagnostics and a note for each dead value, and for each one left out."""
+    report = Reporter(graph.notebook, graph.diagnostics)
+    cells = {c.id: c for c in graph.notebook.code_cells}
+    for d in dead:
+        shown = ", ".join(f"`{n}`" for n in d.names)
+        report(Severity.INFO, "dead-value",
+               f"{shown} computed in step {d.step!r} is read by nothing later (no step, gate, test "
+               "or result): move it to an explore cell"
+               + (", or convert with --prune to leave it out" if d.prunable else ""),
+               cells[d.cell_id], d.line)
+    for d in pruned:
+        shown = ", ".join(f"`{n}`" for n in d.names)
+        report(Severity.INFO, "pruned", f"{shown} is read by nothing later: left out (--prune)",
+               cells[d.cell_id], d.line)
+    return report.sorted()

@@ -12,7 +12,7 @@ from ..notebook import Cell, TaggedNotebook
 from .checks import Reporter
 from .model import Definition, Source
 
-Earlier = list[tuple[str, set[str]]]  # (step, what it binds or mutates), in notebook order
+Earlier = Mapping[str, frozenset[str]]  # step → what it binds or mutates, in notebook order
 
 
 @dataclass(frozen=True)
@@ -28,14 +28,14 @@ class NameFacts:
     unparsed: bool  # an exported cell did not parse (it may bind what others read)
 
     def has_source(self, read: str, earlier: Earlier) -> bool:
-        return (any(read in produced for _, produced in earlier) or read in self.params
+        return (any(read in produced for produced in earlier.values()) or read in self.params
                 or read in self.definitions or read in self.builtins)
 
 
 def resolve(facts: NameFacts, read: str, earlier: Earlier, report: Reporter, cell: Cell,
             line: int, stage: str | None) -> Source:
     """Where ``read`` comes from when ``cell`` reads it at ``line``; a missing one is reported."""
-    for step_name, produced in reversed(earlier):
+    for step_name, produced in reversed(earlier.items()):
         if read in produced:
             return Source.of_step(step_name)
     if read in facts.params:

@@ -13,35 +13,54 @@ reads as globals, directly or through the functions it calls — a fixed point o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from ..notebook import Cell
 from .model import Definition, StageGraph, StageNode
 
-Effects = Callable[[list[Cell]], tuple[set[str], set[str]]]  # cells → (reads, writes)
+
+@dataclass(frozen=True)
+class Effects:
+    """The data names some cells read and write."""
+
+    reads: frozenset[str]
+    writes: frozenset[str]
 
 
-def split_steps(cells: list[Cell], effects: Effects) -> list[tuple[str, list[Cell]]]:
-    """(stage, cells) per step, in notebook order."""
-    runs: list[tuple[str, list[Cell]]] = []
+EffectsOf = Callable[[list[Cell]], Effects]
+
+
+@dataclass(frozen=True)
+class StepCells:
+    """The cells of one step, in notebook order."""
+
+    stage: str
+    cells: tuple[Cell, ...]
+
+
+def split_steps(cells: list[Cell], effects: EffectsOf) -> list[StepCells]:
+    """The steps, in notebook order."""
+    runs: list[StepCells] = []
     for cell in cells:
-        if runs and runs[-1][0] == cell.stage:
-            runs[-1][1].append(cell)
+        if runs and runs[-1].stage == cell.stage:
+            runs[-1] = StepCells(cell.stage, (*runs[-1].cells, cell))
         else:
-            runs.append((cell.stage, [cell]))
-    steps: list[tuple[str, list[Cell]]] = []
-    for stage, run in runs:
-        target = next((i for i in range(len(steps) - 1, -1, -1) if steps[i][0] == stage), None)
-        if target is not None and all(commute(run, between, effects) for _, between in steps[target + 1:]):
-            steps[target][1].extend(run)
+            runs.append(StepCells(cell.stage, (cell,)))
+    steps: list[StepCells] = []
+    for run in runs:
+        target = next((i for i in range(len(steps) - 1, -1, -1)
+                       if steps[i].stage == run.stage), None)
+        if target is not None and all(commute(list(run.cells), list(between.cells), effects)
+                                      for between in steps[target + 1:]):
+            steps[target] = StepCells(run.stage, (*steps[target].cells, *run.cells))
         else:
-            steps.append((stage, list(run)))
+            steps.append(run)
     return steps
 
 
-def commute(moved: list[Cell], between: list[Cell], effects: Effects) -> bool:
-    moved_reads, moved_writes = effects(moved)
-    reads, writes = effects(between)
-    return not (moved_writes & (reads | writes)) and not (writes & moved_reads)
+def commute(moved: list[Cell], between: list[Cell], effects: EffectsOf) -> bool:
+    first, other = effects(moved), effects(between)
+    return not (first.writes & (other.reads | other.writes)) and not (other.writes & first.reads)
 
 
 def injected_globals(definitions: Mapping[str, Definition], data: set[str]) -> dict[str, tuple[str, ...]]:
