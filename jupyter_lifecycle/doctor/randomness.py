@@ -6,9 +6,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
-from .calls import Call
+from ..analysis.cell import CellAnalysis
+from ..notebook import Cell, TaggedNotebook
+from .calls import Call, CellCalls, cell_calls, import_aliases
 from .context import Context
 from .model import Finding, Severity
 
@@ -101,46 +105,80 @@ def _global_draw(call: Call) -> bool:
     return name in GLOBAL_DRAWS.get(module, ())
 
 
-def check(ctx: Context) -> list[Finding]:
-    out: dict[tuple, Finding] = {}  # one finding per cell, check and callee
+@dataclass(frozen=True)
+class RandomCall:
+    """A call that draws random numbers no seed fixes: each run of the notebook differs."""
+
+    cell: Cell
+    call: Call
+    check: str  # randomness.random-state-missing | unseeded-generator | unseeded-global
+    message: str
+    fix: str
+
+
+def random_calls(cells: Iterable[Cell], calls: Mapping[str, CellCalls],
+                 aliases: Mapping[str, str]) -> list[RandomCall]:
+    """The unseeded random calls of ``cells`` (the exported ones, in notebook order): an
+    estimator, split or sampler that takes ``random_state`` and gets none, a splitter that
+    shuffles, a generator created without a seed, a draw from a global generator before its
+    seed call. ``verify``'s hint names the first one in a step whose values differ."""
+    found: list[RandomCall] = []
     seeded: set[str] = set()  # generator families seeded so far, in file order
-    for cell in ctx.code_cells:
-        if not ctx.exported(cell):
-            continue
-        for call in ctx.calls[cell.id].calls:
+    for cell in cells:
+        for call in calls[cell.id].calls:
             qualname = call.qualname or ""
             if qualname in SEEDS:
                 seeded.add(qualname.split(".", 1)[0])
                 continue
             if _needs_random_state(call):
-                add(out, Finding(
-                    "randomness.random-state-missing", Severity.HIGH,
+                found.append(RandomCall(
+                    cell, call, "randomness.random-state-missing",
                     f"cell {cell.index} calls {call.dotted}(...) without random_state: each run "
                     "draws different numbers", f"pass random_state=<a seed parameter> to "
-                    f"{call.method}", (ctx.ref(cell, call.line),)))
+                    f"{call.method}"))
             elif qualname in GENERATORS and call.nargs == 0 and not call.keywords:
-                add(out, Finding(
-                    "randomness.unseeded-generator", Severity.HIGH,
+                found.append(RandomCall(
+                    cell, call, "randomness.unseeded-generator",
                     f"cell {cell.index} creates {call.dotted}() without a seed",
-                    f"pass a seed: {call.dotted}(seed)", (ctx.ref(cell, call.line),)))
+                    f"pass a seed: {call.dotted}(seed)"))
             elif _global_draw(call) and qualname.split(".", 1)[0] not in seeded:
                 family = qualname.split(".", 1)[0]
                 seed = {"numpy": "np.random.seed(...)", "random": "random.seed(...)",
                         "torch": "torch.manual_seed(...)"}[family]
-                add(out, Finding(
-                    "randomness.unseeded-global", Severity.HIGH,
+                found.append(RandomCall(
+                    cell, call, "randomness.unseeded-global",
                     f"cell {cell.index} draws from {call.dotted} before any {seed} call",
-                    f"call {seed} in a setup cell above (or use a seeded generator)",
-                    (ctx.ref(cell, call.line),)))
+                    f"call {seed} in a setup cell above (or use a seeded generator)"))
             elif (call.method == "sample" and call.qualname is None and "pandas" in
-                  ctx.aliases.values() and _random_state_missing(call)):
-                add(out, Finding(
-                    "randomness.random-state-missing", Severity.HIGH,
+                  aliases.values() and _random_state_missing(call)):
+                found.append(RandomCall(
+                    cell, call, "randomness.random-state-missing",
                     f"cell {cell.index} calls {call.dotted}(...) without random_state",
-                    "pass random_state=<a seed parameter> to sample", (ctx.ref(cell, call.line),)))
+                    "pass random_state=<a seed parameter> to sample"))
+    return found
+
+
+def notebook_random_calls(nb: TaggedNotebook, analyses: Mapping[str, CellAnalysis]) -> list[RandomCall]:
+    """``random_calls`` over the cells the pipeline (or its tests) runs, as the doctor reads them."""
+    cells = [c for c in nb.code_cells if c.source.strip() and not c.is_injected_parameters]
+    aliases = import_aliases(analyses[c.id] for c in cells)
+    calls = {c.id: cell_calls(analyses[c.id], aliases) for c in cells}
+    return random_calls([c for c in cells if exported(nb, c)], calls, aliases)
+
+
+def exported(nb: TaggedNotebook, cell: Cell) -> bool:
+    """Runs in the pipeline (or its tests): not explore, not skip."""
+    return cell.is_parameters or nb.table[cell.stage].kind in ("pipeline", "gate", "test")
+
+
+def check(ctx: Context) -> list[Finding]:
+    out: dict[tuple, Finding] = {}  # one finding per cell, check and callee
+    for found in random_calls([c for c in ctx.code_cells if ctx.exported(c)], ctx.calls,
+                              ctx.aliases):
+        add(out, Finding(found.check, Severity.HIGH, found.message, found.fix,
+                         (ctx.ref(found.cell, found.call.line),)))
     return list(out.values())
 
 
 def add(out: dict, finding: Finding) -> None:
     out.setdefault((finding.check, finding.cells[0].index, finding.message), finding)
-

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from ..notebook import TaggedNotebook
 from ..run.cell_ids import with_reader_ids
 from .compare import MISMATCH, Comparison, compare, mark_nondeterministic
 from .failures import notebook_failure, pipeline_failure
+from .nondeterminism import CLOCK_SUSPECT, unseeded_suspect
 from .outcomes import record_outcome
 from .pipeline_driver import PROGRESS_MARK
 
@@ -60,7 +60,7 @@ class VerifyResult:
                     + ", ".join(self.comparison.nondeterministic)
                     + (f" ({suspect})" if (suspect := self.details.get("suspect")) else "")
                     + ("; keep clock readings out of the values steps hand on"
-                       if suspect and suspect.startswith(_CLOCK_SUSPECT) else "; seed its randomness")
+                       if suspect and suspect.startswith(CLOCK_SUSPECT) else "; seed its randomness")
                     + ", then verify again")
         if not self.comparison.ok and self.comparison.compared:
             return f"first difference in step {self.comparison.first_mismatch}"
@@ -235,34 +235,3 @@ def _stored(run_id: str | None, notebook: Path) -> str | None:
         return run_id if store.exists and store.get(run_id) else None
     except (LookupError, OSError, ValueError, StoreError):
         return None
-
-
-_CLOCK_CALL = re.compile(r"\b((?:time|datetime|pd|pandas)\.(?:perf_counter|time|monotonic|process_time"
-                         r"|now|today|utcnow|Timestamp\.now)(?:_ns)?)\(")
-_CLOCK_SUSPECT = "likely a clock reading"
-_RANDOM_CALL = re.compile(r"(np\.random\.\w+|numpy\.random\.\w+|random\.\w+|default_rng)\(")
-
-
-def unseeded_suspect(graph, comparison) -> str | None:
-    """The first cell of a nondeterministic step with a clock reading, else with a random call:
-    "likely unseeded: cell N line L: np.random.rand"."""
-    steps = {v.stage for v in comparison.values if v.status == "nondeterministic"} or \
-        {node.name for node in graph.stages}
-    cells = [cell for node in graph.stages if node.name in steps for cell in node.cells]
-    for cell in cells:  # a clock read is a sure cause; an estimator without random_state a guess
-        for number, line in enumerate(cell.source.splitlines(), 1):
-            if match := _CLOCK_CALL.search(line):
-                return f"{_CLOCK_SUSPECT}: cell {cell.index} line {number}: {match.group(1)}"
-    for node in graph.stages:
-        if node.name not in steps:
-            continue
-        for cell in node.cells:
-            for number, line in enumerate(cell.source.splitlines(), 1):
-                if "seed" in line:
-                    continue
-                match = _RANDOM_CALL.search(line) or (
-                    re.search(r"\b(\w+(?:Classifier|Regressor|KMeans|Forest\w*|split))\(", line)
-                    if "random_state" not in line else None)
-                if match:
-                    return f"likely unseeded: cell {cell.index} line {number}: {match.group(1)}"
-    return None
