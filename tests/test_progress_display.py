@@ -118,3 +118,30 @@ def test_a_sample_on_a_terminal_shows_no_kernel_or_papermill_noise(tmp_path, env
     assert "iris_classification" in terminal  # the progress bar was drawn
     assert_quiet(terminal)
     assert_quiet(stdout)
+
+
+def test_a_dying_kernel_is_reported_without_its_transport_warning(tmp_path, env):
+    write_notebook(tmp_path / "die.ipynb", [("x = 1", ["lifecycle:setup"]),
+                                            ("import os\nos._exit(3)", ["lifecycle:train"])])
+    done = subprocess.run([NB2PIPE, "run", "die.ipynb"], cwd=tmp_path, env=_plain_env(env),
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 1
+    assert "DeadKernelError" in done.stderr and "stage train" in done.stderr
+    assert_quiet(done.stderr)
+
+
+def test_the_kernels_last_words_keep_all_but_the_transport_warning(tmp_path):
+    from jupyter_lifecycle.run.kernel_log import kernel_log_tail
+
+    with open(tmp_path / "kernel.log", "w+", encoding="utf-8") as log:
+        log.write("[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All "
+                  "communication (including code and outputs) is sent in plain text.\n"
+                  "Fatal Python error: Segmentation fault\n\nCurrent thread 0x01 (most recent "
+                  "call first):\n  File \"<cell>\", line 2 in <module>\n")
+        assert kernel_log_tail(log) == ("Fatal Python error: Segmentation fault\n\nCurrent "
+                                        "thread 0x01 (most recent call first):\n  File "
+                                        "\"<cell>\", line 2 in <module>")
+        log.seek(0)
+        log.truncate()
+        log.write("[IPKernelApp] WARNING | Kernel is running over TCP without encryption.\n")
+        assert kernel_log_tail(log) is None  # nothing else to say: no "last output" line

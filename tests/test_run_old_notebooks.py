@@ -67,3 +67,11 @@ def test_a_run_of_a_notebook_without_cell_ids_names_the_readers_cells(tmp_path, 
     shown = _run("runs", "show", first["run_id"][:8], cwd=tmp_path, env=env)
     assert shown.returncode == 0, shown.stderr
     assert "cell-2" in shown.stdout and "train" in shown.stdout
+
+
+def test_a_kernel_dying_in_a_notebook_without_cell_ids_is_placed_at_its_stage(tmp_path, env):
+    nb = _old_notebook(tmp_path / "die.ipynb", [("x = 1", ["lifecycle:setup"]),
+                                                ("import os\nos._exit(3)", ["lifecycle:train"])])
+    done = _run("run", nb.name, cwd=tmp_path, env=env)
+    assert done.returncode == 1
+    assert "cell 1 (id cell-1, stage train)" in done.stderr, done.stderr

@@ -29,6 +29,8 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 from papermill.utils import merge_kwargs, remove_args
 
+from .kernel_log import kernel_log_tail
+
 ENGINE_NAME = "lifecycle"
 EXTENSION = "jupyter_lifecycle"
 METADATA_KEY = "lifecycle"
@@ -196,8 +198,7 @@ class LifecycleEngine(NBClientEngine):
             try:
                 return client.execute(env=env, stderr=kernel_log)
             except Exception:
-                kernel_log.seek(0)
-                lifecycle["kernel_log"] = kernel_log.read()[-2000:].strip() or None
+                lifecycle["kernel_log"] = kernel_log_tail(kernel_log)
                 raise
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..capture import _config
 from .cell_ids import read_for_ids, with_reader_ids
+from .kernel_log import kernel_log_tail
 from .params import _UNKNOWN, ParameterError, declared, resolve
 
 OUTPUTS_DIR = "outputs"
@@ -173,6 +174,8 @@ def run_notebook(notebook, parameters=(), parameter_files=(), *, output=None, ke
             tempfile.TemporaryDirectory(prefix="nb2pipe-run-") as workdir:
         lifecycle["kernel_stderr"] = kernel_log
         source = with_reader_ids(notebook, read_for_ids(notebook), Path(workdir))
+        if source != notebook:  # a record written here places cells by the reader's ids too
+            nb = json.loads(source.read_text(encoding="utf-8"))
         try:
             papermill.execute_notebook(
                 str(source), str(output), parameters=params or None, engine_name=engine_name(),
@@ -184,8 +187,7 @@ def run_notebook(notebook, parameters=(), parameter_files=(), *, output=None, ke
         except PapermillExecutionError as exc:
             error = {"index": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue}
         except Exception as exc:  # the kernel died or could not start
-            kernel_log.seek(0)
-            log_tail = kernel_log.read()[-2000:].strip() or None
+            log_tail = kernel_log_tail(kernel_log)
             problem = f"{type(exc).__name__}: {exc}"
         if source != notebook:
             _name_input(output, source, notebook)
