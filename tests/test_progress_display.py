@@ -4,6 +4,7 @@ stderr; none when stderr is not a terminal or with ``--json``; never kernel or p
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import re
@@ -145,3 +146,13 @@ def test_the_kernels_last_words_keep_all_but_the_transport_warning(tmp_path):
         log.truncate()
         log.write("[IPKernelApp] WARNING | Kernel is running over TCP without encryption.\n")
         assert kernel_log_tail(log) is None  # nothing else to say: no "last output" line
+
+
+def test_the_pipeline_driver_runs_as_a_module_without_warnings(tmp_path):
+    """verify reads the driver's stderr as the pipeline's error: nothing else may be on it."""
+    out = tmp_path / "report.json"
+    done = subprocess.run([sys.executable, "-m", "jupyter_lifecycle.verify.pipeline_driver",
+                           "--src", str(tmp_path), "--package", "no_such_package", "--out",
+                           str(out)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1 and done.stderr == "", done.stderr
+    assert "No module named 'no_such_package'" in json.loads(out.read_text())["error"]

@@ -28,7 +28,6 @@ from .compare import MISMATCH, Comparison, compare, mark_nondeterministic
 from .failures import notebook_failure, pipeline_failure
 from .nondeterminism import CLOCK_SUSPECT, unseeded_suspect
 from .outcomes import record_outcome
-from .pipeline_driver import PROGRESS_MARK
 
 OnStep = Callable[[int, "int | None"], None]  # (done, total) after each cell or step
 OnRun = Callable[[str, str], OnStep]  # (description, unit) as a run starts -> its on_step
@@ -125,6 +124,8 @@ def run_pipeline_side(package_dir: Path, package: str, parameters: dict, workdir
 
 def _progress(line: str) -> tuple[int, int | None] | None:
     """(done, total) from a progress line of the pipeline driver, None for the package's output."""
+    from .pipeline_driver import PROGRESS_MARK  # not at the top: ``python -m`` runs that module
+
     _, mark, rest = line.partition(PROGRESS_MARK)
     if not mark:
         return None
