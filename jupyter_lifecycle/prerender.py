@@ -73,9 +73,8 @@ def precompute(nb: TaggedNotebook, cache: AnalysisCache) -> int:
     for cell, analysis, _ in theirs_done:  # unpickled from the pipe, so ours to complete
         object.__setattr__(analysis, "_loader", AnalysisCache.tree_loader(source_key(cell.source), cell.source))
     cache.put_many({source_key(cell.source): analysis for cell, analysis, _ in done})
-    for cell, _, texts in done:
-        if texts is not None:
-            cache.put_text(texts_key(notebook, cell, gates[cell.id]), texts)
+    cache.put_texts({texts_key(notebook, cell, gates[cell.id]): texts
+                     for cell, _, texts in done if texts is not None})
     return len(done)
 
 

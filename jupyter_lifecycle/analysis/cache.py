@@ -130,6 +130,18 @@ class AnalysisCache:
         except sqlite3.Error:
             pass
 
+    def put_texts(self, items: dict[str, str]) -> None:
+        """Many ``put_text`` in one transaction (a commit each cost 0.14 s per 2,000 rows)."""
+        db = self._connect()
+        if db is None or not items:
+            return
+        try:
+            with db:
+                db.executemany("INSERT OR REPLACE INTO render (key, value) VALUES (?, ?)",
+                               list(items.items()))
+        except sqlite3.Error:
+            pass
+
     def close(self) -> None:
         self._seen.clear()
         if self._db is not None:
