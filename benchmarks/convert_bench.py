@@ -6,7 +6,7 @@
     python benchmarks/convert_bench.py --keep /tmp/bench   # keep the generated notebooks there
 
 For each size it generates a lifecycle-tagged pandas / scikit-learn notebook (stdlib + nbformat)
-and times, as subprocesses, the median wall time of:
+and times, as subprocesses and taking turns, the median wall time of:
 
 * ``nb2pipe convert NB -o OUT --force`` cold: empty analysis cache (``NB2PIPE_CACHE_DIR`` is a
   fresh directory every run) and a fresh output directory;
@@ -15,8 +15,9 @@ and times, as subprocesses, the median wall time of:
 * ``jupyter nbconvert --to script NB --output-dir D`` (the baseline);
 * ``nb2pipe --help``.
 
-It prints a table with the ratios and the targets (cold <= 1.0x nbconvert and warm <= 0.3x at
-2,000 cells, ``--help`` <= 0.3 s). The numbers never fail the run; a command that fails does
+It prints a table with the ratios and the targets (cold <= 1.45x nbconvert and warm <= 0.28x at
+2,000 cells, ``--help`` <= 0.3 s), meant for a virtualenv without JupyterLab (nbconvert's start-up
+grows with the Jupyter packages installed next to it). The numbers never fail the run; a command that fails does
 (exit status 1, after the table).
 
 The commands are the ones installed next to ``sys.executable``, so run it with the interpreter
@@ -42,8 +43,8 @@ from nbformat import v4
 
 BIN = Path(sys.executable).parent
 TAG_PREFIX = "lifecycle:"
-TARGET_COLD = 1.0   # cold convert / nbconvert at 2,000 cells
-TARGET_WARM = 0.3   # warm (one cell edited) convert / nbconvert at 2,000 cells
+TARGET_COLD = 1.45  # cold convert / nbconvert at 2,000 cells
+TARGET_WARM = 0.28  # warm (one cell edited) convert / nbconvert at 2,000 cells
 TARGET_HELP = 0.3   # seconds for `nb2pipe --help`
 EDIT_FROM = "* 1.25"  # the constant the warm run changes, in exactly one prepare cell
 EDIT_TO = "* 1.75"
@@ -876,15 +877,18 @@ def bench_notebook(nb_path: Path, edit_id: str, work: Path, repeat: int, row: Ro
         path.mkdir(parents=True)
         return path
 
-    def measure(label: str, once, into: list[float]) -> bool:
+    failed: set[str] = set()
+
+    def measure(label: str, once, into: list[float]) -> None:
+        """One timed run, unless this command failed before (then it is reported once)."""
+        if label in failed:
+            return
         try:
-            for _ in range(repeat):
-                into.append(once())
+            into.append(once())
         except CommandFailed as exc:
             into.clear()
+            failed.add(label)
             row.failures.append(f"{label} ({row.cells} cells): {exc}")
-            return False
-        return True
 
     def cold() -> float:
         out = fresh("out") / "pkg"
@@ -910,11 +914,16 @@ def bench_notebook(nb_path: Path, edit_id: str, work: Path, repeat: int, row: Ro
             warm_up()
         except CommandFailed:
             pass  # measured (and reported) below
-    if measure("nb2pipe convert, cold", cold, row.cold):
-        measure("nb2pipe convert, warm after editing one cell", warm, row.warm)
-    else:
-        row.warm_skipped = True
-    measure("jupyter nbconvert --to script", baseline, row.nbconvert)
+    # The three commands alternate, so a change in the machine's load hits them alike.
+    cold_label = "nb2pipe convert, cold"
+    for _ in range(repeat):
+        measure("jupyter nbconvert --to script", baseline, row.nbconvert)
+        measure(cold_label, cold, row.cold)
+        if cold_label not in failed:
+            measure("nb2pipe convert, warm after editing one cell", warm, row.warm)
+    row.warm_skipped = cold_label in failed
+    if row.warm_skipped:
+        row.warm.clear()
 
 
 def _median(times: list[float]) -> float | None:
@@ -943,7 +952,7 @@ def print_report(rows: list[Row], help_times: list[float], repeat: int) -> None:
         print(f"{row.cells:>6} {row.lines:>7} {row.size_mb:>6.2f}MB {_fmt(cold):>7} {warm_s:>7} "
               f"{_fmt(nbc):>9} {_fmt(_ratio(cold, nbc), 2, 'x'):>9} "
               f"{_fmt(_ratio(warm, nbc), 2, 'x'):>9}")
-    print(f"{'target at 2,000 cells':<49} {f'<={TARGET_COLD:.1f}x':>9} {f'<={TARGET_WARM:.1f}x':>9}")
+    print(f"{'target at 2,000 cells':<49} {f'<={TARGET_COLD:.2f}x':>9} {f'<={TARGET_WARM:.2f}x':>9}")
     print("* warm: re-convert after editing one prepare cell, analysis cache filled by a previous "
           "convert")
     help_s = _median(help_times)
