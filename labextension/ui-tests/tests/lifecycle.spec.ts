@@ -267,8 +267,18 @@ test.describe('Lifecycle sidebar', () => {
     await openSidebar(page);
     const item = page.locator(`${SIDEBAR} .jp-lifecycle-diagnostic.jp-mod-error`).first();
     await expect(item).toContainText("unknown stage tag 'lifecycle:trian'");
+    // from edit mode in cell 2: the diagnostic's click leaves command mode on cell 1
+    await page.locator('.jp-Notebook .jp-Cell').nth(2).locator('.jp-InputArea-editor').click();
+    const notebookNode = page.locator('.jp-NotebookPanel:visible .jp-Notebook');
+    await expect(notebookNode).toHaveClass(/jp-mod-editMode/);
     await item.click();
     await expect(page.locator('.jp-Notebook .jp-Cell').nth(1)).toHaveClass(/jp-mod-active/);
+    await expect(notebookNode).toHaveClass(/jp-mod-commandMode/);
+    // a single-key shortcut acts on cells instead of being typed into code
+    await page.keyboard.press('b');
+    await expect(page.locator('.jp-Notebook .jp-Cell')).toHaveCount(4);
+    await expect(page.locator('.jp-Notebook .jp-Cell').nth(1)).toContainText('x = 1');
+    await expect(page.locator('.jp-Notebook .jp-Cell').nth(1)).not.toContainText('bx = 1');
   });
 });
 

@@ -463,4 +463,14 @@ test('screenshots: sidebar, compare tab and doctor, light and dark', async ({ pa
       expect(fs.statSync(path.join(SHOTS, `${name}-${theme}.png`)).size).toBeGreaterThan(10000);
     }
   }
+  // The README's images (docs/lab-<name>-<theme>.png), refreshed on request:
+  // LIFECYCLE_DOCS_SHOTS=<the repository's docs folder> run.sh -g screenshots
+  const docs = process.env.LIFECYCLE_DOCS_SHOTS;
+  if (docs) {
+    for (const name of ['sidebar', 'doctor', 'compare']) {
+      for (const theme of ['light', 'dark']) {
+        fs.copyFileSync(path.join(SHOTS, `${name}-${theme}.png`), path.join(docs, `lab-${name}-${theme}.png`));
+      }
+    }
+  }
 });
