@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -14,9 +13,11 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from conftest import copied_sample, write_notebook
 from test_kernel_noise import assert_quiet
 
+pty = pytest.importorskip("pty")  # pseudo-terminals: POSIX only
 pytestmark = pytest.mark.e2e
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 NB2PIPE = str(Path(sys.executable).parent / "nb2pipe")
