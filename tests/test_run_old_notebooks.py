@@ -11,20 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from test_faithful_more import _old_notebook
+
 pytestmark = pytest.mark.e2e
 NB2PIPE = str(Path(sys.executable).parent / "nb2pipe")
-
-
-def _old_notebook(path: Path, cells: list[tuple[str, list[str]]]) -> Path:
-    """An nbformat 4.4 notebook: no cell ids."""
-    raw = {"nbformat": 4, "nbformat_minor": 4,
-           "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}},
-           "cells": [{"cell_type": "code", "metadata": {"tags": tags}, "execution_count": None,
-                      "outputs": [], "source": source} for source, tags in cells]}
-    path.write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
-    return path
-
 
 def _run(*args, cwd, env):
     return subprocess.run([NB2PIPE, *map(str, args)], cwd=cwd, env=env, capture_output=True,

@@ -7,18 +7,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from jupyter_lifecycle.capture.record import SCHEMA_VERSION
 from jupyter_lifecycle.capture.store import RunStore
 from jupyter_lifecycle.cli import main
 
 from conftest import write_notebook
+from test_runs_live import _record
 
 NB2PIPE = str(Path(sys.executable).parent / "nb2pipe")
 CELLS = [
@@ -60,14 +59,6 @@ def test_the_code_hash_follows_the_code_that_ran_not_the_file(tmp_path, env):
                                          edited["run_id"][:8], "--store", store, "--json"])
     rows = {r["key"]: r for r in json.loads(compared.stdout)["sections"]["run"]}
     assert not rows["code sha256"]["same"]
-
-
-def _record(status: str, started: datetime, duration_s: float) -> dict:
-    iso = started.isoformat(timespec="milliseconds")
-    return {"schema_version": SCHEMA_VERSION, "run_id": uuid.uuid4().hex,
-            "notebook": {"path": "/p/a.ipynb", "sha256": None}, "kind": "interactive",
-            "status": status, "started": iso, "ended": None if status == "running" else iso,
-            "duration_s": duration_s, "params": {}, "metrics": {"acc": 0.5}}
 
 
 def test_runs_compare_gives_a_running_run_its_live_duration(tmp_path):
