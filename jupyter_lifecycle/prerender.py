@@ -71,7 +71,7 @@ def precompute(nb: TaggedNotebook, cache: AnalysisCache) -> int:
         if dists is not None:
             cache.put_text(distributions_key(), json.dumps(dists.get()))
     for cell, analysis, _ in theirs_done:  # unpickled from the pipe, so ours to complete
-        object.__setattr__(analysis, "_loader", AnalysisCache.tree_loader(source_key(cell.source), cell.source))
+        analysis.adopt_loader(AnalysisCache.tree_loader(source_key(cell.source), cell.source))
     cache.put_many({source_key(cell.source): analysis for cell, analysis, _ in done})
     cache.put_texts({texts_key(notebook, cell, gates[cell.id]): texts
                      for cell, _, texts in done if texts is not None})

@@ -78,10 +78,8 @@ class AnalysisCache:
                     except Exception:  # a stale or corrupt entry is a miss
                         continue
                     if isinstance(analysis, CellAnalysis):
-                        # Just unpickled, so ours alone: give it its loader in place (a
-                        # dataclasses.replace per cell was a tenth of a warm graph build).
-                        object.__setattr__(analysis, "_loader", self.tree_loader(key, sources[key]))
-                        found[key] = self._seen[key] = analysis
+                        found[key] = self._seen[key] = analysis.adopt_loader(
+                            self.tree_loader(key, sources[key]))
         except sqlite3.Error:
             pass
         return found

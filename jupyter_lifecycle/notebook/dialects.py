@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from ..capture.printed_metrics import MetricsCell, SourceCell, plan_printed_metrics
+from ..capture.printed_metrics import COMMENT, MetricsCell, SourceCell, plan_printed_metrics
 from ..errors import Diagnostic, Location, Severity
 from .model import Cell
 
@@ -109,6 +109,6 @@ def with_printed_metrics(cells: list[Cell], path: str, appended: Iterable[Append
         diagnostics.append(Diagnostic(
             Severity.INFO, METRICS_CODE,
             f"Kale pipeline-metrics: the printed {shown} become the run's metrics "
-            f"(`{found.code.split('  #')[0]}` runs after the cell's code)",
+            f"(`{found.code.removesuffix(COMMENT)}` runs after the cell's code)",
             Location(path, cell.index, cell.id, len(cell.source.splitlines()) + 1)))
     return result, tuple(done), diagnostics
