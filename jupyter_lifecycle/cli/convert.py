@@ -29,15 +29,18 @@ from .output import EPILOG, EXIT_DIAGNOSTICS, console, fail, print_diagnostics
 def convert(notebook, out_dir, package, force, dry_run, prune, auto_tag, no_ci, ci_matrix,
             no_cache, verbose):
     """Convert NOTEBOOK into an installable package with tests and a papermill run notebook."""
-    from ..api import convert as do_convert
-    from ..errors import LifecycleError
+    from .collector import collector_paused
 
-    try:
-        result = do_convert(notebook, out_dir, package=package, force=force, dry_run=dry_run,
-                            use_cache=not no_cache, parallel=True, prune=prune, auto_tag=auto_tag,
-                            ci=not no_ci, ci_matrix=ci_matrix)
-    except LifecycleError as exc:
-        fail(exc)
+    with collector_paused():  # a one-shot process: see collector.py
+        from ..api import convert as do_convert
+        from ..errors import LifecycleError
+
+        try:
+            result = do_convert(notebook, out_dir, package=package, force=force, dry_run=dry_run,
+                                use_cache=not no_cache, parallel=True, prune=prune,
+                                auto_tag=auto_tag, ci=not no_ci, ci_matrix=ci_matrix)
+        except LifecycleError as exc:
+            fail(exc)
     from rich.markup import escape
 
     print_diagnostics(result.diagnostics, verbose)
