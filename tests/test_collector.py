@@ -86,3 +86,11 @@ def test_the_pause_restores_the_state_it_found():
         with collector_paused():
             raise KeyError("x")
     assert gc.isenabled()
+
+
+def test_what_the_pause_leaves_alive_is_frozen_so_the_next_collection_skips_it():
+    before = gc.get_freeze_count()
+    with collector_paused():
+        kept = [[index] for index in range(1000)]
+    assert gc.get_freeze_count() >= before + len(kept)
+    assert all(gc.is_tracked(item) for item in kept)
