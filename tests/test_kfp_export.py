@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,7 @@ def test_kfp_local_run_has_the_metrics_of_the_plain_pipeline(packages, tmp_path,
     from jupyter_lifecycle.capture.store import RunStore
 
     store = tmp_path / "runs.sqlite"
+    notebook = Path(shutil.copy(NOTEBOOKS[name], tmp_path))  # run in the notebook's folder
     local = plain_run(packages[name], params, tmp_path, store)
     assert local["status"] == "completed" and local["metrics"]
     outcome = kfp_target().run_local(ExportRequest(packages[name], params=params, workdir=tmp_path,
@@ -138,6 +140,9 @@ def test_kfp_local_run_has_the_metrics_of_the_plain_pipeline(packages, tmp_path,
     record = RunStore(store).get(outcome.run_id)
     assert record["kind"] == "kfp" and record["status"] == "completed"
     assert record["metrics"] == local["metrics"] and record["params"] == local["params"]
+    # both runs name the notebook they reproduce (`runs list` shows it, not "?")
+    assert record["notebook"]["relpath"] == local["notebook"]["relpath"] == notebook.name
+    assert record["notebook"]["sha256"] == local["notebook"]["sha256"] is not None
     assert set(record["stages"]) == set(local["stages"]) == set(outcome.stages)
     shown = CliRunner().invoke(main, ["runs", "compare", local["run_id"], outcome.run_id,
                                       "--json", "--store", str(store)])

@@ -63,6 +63,17 @@ def make_plan(root: Path, params: dict, workdir: Path | None) -> tuple[Plan, boo
     return build_plan(layout, observed, notebook), bool(observed.get("parquet"))
 
 
+def source_notebook(source: Path, root: Path, workdir: Path) -> Path | None:
+    """The notebook a run of ``source`` reproduces, when it is on disk: the notebook itself, or
+    the one the package's manifest names, in the run's working folder (where a pipeline run of
+    the package finds it too)."""
+    if source.suffix == ".ipynb":
+        return source.resolve()
+    name = _notebook_name(root)
+    candidate = workdir / name if name else None
+    return candidate if candidate is not None and candidate.is_file() else None
+
+
 def _notebook_name(root: Path) -> str | None:
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         manifest = json.loads((root / ".nb2pipe-manifest.json").read_text(encoding="utf-8"))

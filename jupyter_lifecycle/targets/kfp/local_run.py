@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 from ..base import RunResult
-from .export import make_plan, package_folder
+from .export import make_plan, package_folder, source_notebook
 from .plan import METRICS, Plan
 
 FAILED_MARK = "nb2pipe-step-failed: "
@@ -70,6 +70,7 @@ def run_local(source: Path, params: dict, workdir: Path | None, *, record: bool 
     root = (pipeline_root or store.parent / "kfp-local").resolve()
     with package_folder(source) as package:
         plan, _ = make_plan(package, params, workdir)
+        notebook = source_notebook(Path(source), plan.layout.root, workdir)
         compiled = compile_plan(plan, local_environment(None))
         arguments = {p.name: p.value for p in plan.parameters}
         root.mkdir(parents=True, exist_ok=True)
@@ -97,7 +98,7 @@ def run_local(source: Path, params: dict, workdir: Path | None, *, record: bool 
     recorded = None
     if record:
         rec = kfp_record(run_id, plan, arguments, metrics, stages, status, message, started, ended,
-                         workdir, run_dir)
+                         workdir, run_dir, notebook)
         save(rec, store)
         recorded = run_id
     return RunResult(recorded, status, metrics, stages, ended - started, message)

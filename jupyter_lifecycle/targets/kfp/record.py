@@ -11,8 +11,9 @@ from .plan import Plan
 
 def kfp_record(run_id: str, plan: Plan, params: dict, metrics: dict, stages: dict, status: str,
                message: str | None, started: float, ended: float, workdir: Path,
-               run_dir: Path) -> dict:
-    from ...capture.assemble import base_record, cells_and_stages, code_sha256
+               run_dir: Path, notebook: Path | None = None) -> dict:
+    """``notebook``: the source notebook on disk, named (and hashed) as a pipeline run names it."""
+    from ...capture.assemble import base_record, cells_and_stages, code_sha256, notebook_info
     from ...capture.environment import environment
     from ...capture.gitinfo import git_info
     from ...capture.record import strict_record, validate
@@ -31,7 +32,7 @@ def kfp_record(run_id: str, plan: Plan, params: dict, metrics: dict, stages: dic
     record = base_record(run_id, "kfp", status, started, ended, ended - started)
     package = plan.layout.src / plan.layout.package
     record.update({
-        "notebook": {"path": None, "relpath": None, "sha256": None,
+        "notebook": {**notebook_info(str(notebook) if notebook else None, str(workdir), {}),
                      "code_sha256": code_sha256(p.read_text(encoding="utf-8")
                                                 for p in sorted(package.rglob("*.py")))},
         "params": params, "metrics": metrics, "cells": cells, "stages": stage_totals,
