@@ -211,3 +211,19 @@ def test_verify_names_a_run_id_only_when_the_store_holds_that_run(tmp_path, monk
     result = CliRunner().invoke(main, ["verify", str(nb)])
     assert result.exit_code == 0 and "verified" in result.stdout, result.stdout
     assert "(run " not in result.stdout
+
+
+@pytest.mark.e2e
+def test_a_kernel_that_dies_is_named_with_the_cell_it_died_in(tmp_path, monkeypatch):
+    from conftest import write_notebook
+
+    monkeypatch.setenv("JUPYTER_LIFECYCLE_STORE", str(tmp_path / "runs.sqlite"))
+    nb = write_notebook(tmp_path / "k.ipynb", [
+        ("x = 1", ["lifecycle:ingest"]),
+        ("import os\nimport sys\nif 'ipykernel' in sys.modules:\n    os._exit(1)", ["lifecycle:explore"]),
+        ("metrics = {'x': x}", ["lifecycle:evaluate"])])
+    result = verify(nb)
+    assert result.pipeline_error is None
+    assert result.notebook_error is not None and result.notebook_error.startswith(
+        "cell 1 (id c1): DeadKernelError: Kernel died"), result.notebook_error
+    assert not result.ok and result.reason == "a run failed"

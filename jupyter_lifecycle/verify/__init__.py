@@ -157,8 +157,9 @@ def run_notebook_side(notebook: Path, parameters: dict, boundaries: dict, workdi
                                        cwd=str(cwd or notebook.resolve().parent),
                                        progress_bar=False, log_output=False,
                                        lifecycle=lifecycle)
-        except Exception as exc:  # PapermillExecutionError names the cell and its traceback
-            error = str(notebook_failure(exc, nb))
+        except Exception as exc:  # PapermillExecutionError names the cell and its traceback;
+            # a dead kernel does not, so the cell the engine was running names it
+            error = str(notebook_failure(exc, nb, lifecycle.get("current_cell")))
     record = {}
     if output.exists():
         record = json.loads(output.read_text(encoding="utf-8")).get("metadata", {}) \

@@ -36,12 +36,19 @@ class Failure:
         return f"{where}: {self.message}" + (f" — `{self.code}`" if self.code else "")
 
 
-def notebook_failure(error: BaseException, nb: TaggedNotebook | None) -> Failure:
-    """A papermill execution error (or any other) as a Failure."""
+def notebook_failure(error: BaseException, nb: TaggedNotebook | None,
+                     running: tuple[int, str | None] | None = None) -> Failure:
+    """A papermill execution error (or any other) as a Failure. ``running``: the (index, id) of
+    the cell the engine was executing, which names the cell when the kernel died in it."""
     ename, evalue = getattr(error, "ename", None), getattr(error, "evalue", None)
     if ename is None:
         text = str(error).strip()
-        return Failure(text.splitlines()[0] if text else type(error).__name__)
+        message = text.splitlines()[0] if text else type(error).__name__
+        cell_id = running[1] if running else None
+        cell = next((c for c in nb.code_cells if c.id == cell_id), None) if nb and cell_id else None
+        if cell is None:
+            return Failure(message)
+        return Failure(f"{type(error).__name__}: {message}", cell.index, cell.id)
     message = f"{ename}: {evalue}" if evalue else str(ename)
     source = getattr(error, "source", None)
     cell = None
