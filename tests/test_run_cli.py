@@ -74,6 +74,11 @@ def test_iris_run_records_everything_and_embeds_the_record(tmp_path, env):
     injected = [c for c in record["cells"] if c["cell_id"] not in
                 {c.id for c in nbformat.read(notebook, as_version=4).cells}]
     assert len(injected) == 1 and injected[0]["stage"] == "parameters"
+    # indices are positions in the notebook the user has; papermill's cell has none
+    positions = {c.id: i for i, c in enumerate(nbformat.read(notebook, as_version=4).cells)}
+    assert [c["index"] for c in record["cells"]] == [positions.get(c["cell_id"])
+                                                     for c in record["cells"]]
+    assert injected[0]["index"] is None
     assert list(record["stages"]) == ["setup", "parameters", "ingest", "explore", "prepare",
                                       "train", "evaluate", "validate", "deploy", "skip", "test"]
     assert record["stages"]["train"]["cells"] == 2
@@ -196,6 +201,8 @@ def test_two_concurrent_runs_both_land_in_the_store(two_runs):
     stored = RunStore(folder / "runs.sqlite").list()
     assert {r["run_id"] for r in stored} == {r["run_id"] for r in records}
     assert sorted(r["params"]["alpha"] for r in stored) == [1.0, 2.0]
+    # the same code with other parameter values: the code hash leaves papermill's cell out
+    assert records[0]["notebook"]["code_sha256"] == records[1]["notebook"]["code_sha256"]
     assert all(r["status"] == "completed" for r in stored)
 
 

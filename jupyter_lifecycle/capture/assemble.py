@@ -171,7 +171,9 @@ def build_record(rec, run, status: str, ended: float | None) -> dict:
     duration = (ended if ended is not None else time.time()) - run.started
     record = base_record(run.run_id, rec.config.kind, status, run.started, ended, duration)
     record["notebook"] = notebook_info(rec.config.notebook, rec.config.root, rec._nb_cache)
-    record["notebook"]["code_sha256"] = code_sha256(e[1] for e in entries)
+    layout = rec.layout  # the parameter values papermill injects are params, not code
+    record["notebook"]["code_sha256"] = code_sha256(
+        e[1] for e in entries if layout is None or not layout.added_by_papermill(e[0]))
     if rec.config.notebook is None:
         notes.append("the notebook is unknown (no JUPYTER_LIFECYCLE_NOTEBOOK, no session "
                      "name): stages and parameters cannot be resolved")

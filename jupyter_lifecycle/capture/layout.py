@@ -5,7 +5,10 @@ a code cell's stage is its ``lifecycle:<stage>`` tag (aliases resolved), else th
 nearest tagged cell above it that is not ``skip``/``explore``, else ``setup``; a ``skip`` or
 ``explore`` tag marks its own cell only, or the section of the markdown heading it tags (down to
 the next heading of the same or a higher level, or the next cell tagged with another stage);
-cells tagged ``parameters`` / ``injected-parameters`` are stage ``parameters``.
+cells tagged ``parameters`` / ``injected-parameters`` are stage ``parameters``. A cell's index is
+its position in the notebook the user has: in the layout the engine hands over (papermill's
+executed notebook), papermill's injected-parameters cell has none and does not shift the cells
+after it.
 
 "The last cell of a stage" is the last non-empty code cell of that stage in notebook order:
 when it finishes, the stage's values are fingerprinted (``JUPYTER_LIFECYCLE_BOUNDARIES``) and,
@@ -26,7 +29,8 @@ from .printed_metrics import PIPELINE_METRICS_TAG, SourceCell, plan_printed_metr
 TAG_PREFIX = "lifecycle:"
 DEFAULT_STAGE = "setup"
 PARAMETERS = "parameters"
-PARAMETER_TAGS = ("parameters", "injected-parameters")
+INJECTED = "injected-parameters"  # papermill's tag on the cell it adds
+PARAMETER_TAGS = ("parameters", INJECTED)
 LOCAL_STAGES = frozenset({"skip", "explore"})  # the default table's stages of kind skip/notebook
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
@@ -43,7 +47,7 @@ DEFAULT_ALIASES = {
 
 @dataclass(frozen=True)
 class CellPlace:
-    index: int  # position among all cells of the notebook
+    index: int | None  # position among all cells of the user's notebook; None: papermill's cell
     stage: str
     tags: tuple[str, ...]
 
@@ -59,6 +63,10 @@ class Layout:
 
     def place(self, cell_id: str | None) -> CellPlace | None:
         return self.cells.get(cell_id) if cell_id else None
+
+    def added_by_papermill(self, cell_id: str | None) -> bool:
+        place = self.place(cell_id)
+        return place is not None and place.index is None
 
 
 def _aliases(notebook: str | None) -> dict[str, str]:
@@ -113,9 +121,13 @@ def build_layout(cells, *, path: str | None = None, aliases: dict[str, str] | No
     layout = Layout(path=path, mtime_ns=mtime_ns, source=source)
     base, section = DEFAULT_STAGE, None  # section: a skip/explore heading's (stage, level)
     code: list[SourceCell] = []
+    added = 0  # papermill's injected cells so far (engine layouts only)
     for index, cell in enumerate(cells):
         metadata = cell.get("metadata") or {}
         tags = tuple(str(t) for t in (metadata.get("tags") or ()))
+        injected = source == "engine" and INJECTED in tags
+        position = None if injected else index - added
+        added += injected
         explicit = None
         for tag in tags:
             if tag.startswith(TAG_PREFIX):
@@ -146,7 +158,7 @@ def build_layout(cells, *, path: str | None = None, aliases: dict[str, str] | No
                                tags, stage))
         if not isinstance(cell_id, str) or not cell_id:
             continue
-        layout.cells[cell_id] = CellPlace(index, stage, tags)
+        layout.cells[cell_id] = CellPlace(position, stage, tags)
         if source_text.strip():
             layout.last_of_stage[stage] = cell_id
     layout.printed_metrics = {c.cell_id: c.code for c in plan_printed_metrics(code).cells if c.cell_id}
