@@ -70,7 +70,8 @@ def precompute(nb: TaggedNotebook, cache: AnalysisCache) -> int:
     with context.Pool(1) as pool:
         pending = pool.apply_async(_work, (notebook, gates, theirs))
         dists = pool.apply_async(scan_distributions) if scan else None
-        done = _work(notebook, gates, mine, frozenset(c.id for c in mine if _tree_read_later(c, table)))
+        keep = frozenset(c.id for c in mine if _tree_read_later(c, table))
+        done = _work(notebook, gates, mine, keep)
         done.extend(pending.get())
         if dists is not None:
             cache.put_text(distributions_key(), json.dumps(dists.get()))
