@@ -65,7 +65,7 @@ def precompute(nb: TaggedNotebook, cache: AnalysisCache) -> int:
     # (0.1-0.3 s). Both sides drop the trees codegen does not read again; the worker takes a
     # little more than half, as the cells we must take (tests, definitions) are the slower ones:
     # measured on the 2,000-cell benchmark notebook, this gives both sides the same CPU time.
-    theirs, mine = _split(missing, table, 0.51 if scan else 0.54)
+    theirs, mine = _split(missing, table, 0.50 if scan else 0.52)
     context = multiprocessing.get_context("fork")
     with context.Pool(1) as pool:
         pending = pool.apply_async(_work, (notebook, gates, theirs))
