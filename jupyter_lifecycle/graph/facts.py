@@ -51,8 +51,10 @@ class NotebookFacts:
                 and self.nb.table[c.stage].exported]
 
     def kept(self, cell: Cell) -> list[StatementNames]:
-        return [n for n in self.analyses[cell.id].kept_names()
-                if StatementRef(cell.id, n.index) not in self.left_out]
+        kept = self.analyses[cell.id].kept_names()
+        if not self.left_out:
+            return kept
+        return [n for n in kept if StatementRef(cell.id, n.index) not in self.left_out]
 
     def is_definition(self, names: StatementNames, cell: Cell) -> bool:
         if names.kind in ("import", "def", "class"):

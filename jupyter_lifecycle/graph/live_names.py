@@ -50,9 +50,12 @@ def live_reads(versions: Versions, injected: Mapping[str, tuple[str, ...]], cell
     they are read where it is called, so they are read here."""
     found: list[LiveRead] = []
     for read in reads:
-        live = live_name(versions, read, cell, index)
+        defined = versions.get(read) if versions else None
+        live = read if defined is None else live_version(defined, (cell.index, index)).name
         found.append(LiveRead(read, live))
-        found.extend(LiveRead(value, value) for value in injected.get(live, ()))
+        values = injected.get(live)
+        if values:
+            found.extend(LiveRead(value, value) for value in values)
     return tuple(found)
 
 
