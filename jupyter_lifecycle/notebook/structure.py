@@ -39,7 +39,8 @@ def load_json(text: str, path: str) -> Any:
         raise NotebookError(_too_deep("the notebook's JSON"), Location(path)) from None
     except ValueError as exc:  # e.g. an integer of more digits than Python converts
         raise NotebookError(f"not valid JSON: {exc}", Location(path)) from None
-    if _LONE_SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(raw):
+    if ("\\ud" in text or "\\uD" in text) and _LONE_SURROGATE_ESCAPE.search(text) \
+            and _has_lone_surrogate(raw):
         raise NotebookError("the notebook holds a string with a lone UTF-16 surrogate (a \\ud800"
                             "-\\udfff escape without its pair), which is not text", Location(path))
     return raw
@@ -55,14 +56,20 @@ def _too_deep(what: str) -> str:
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
-    """Iterative (a recursive walk is what the bound protects against)."""
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
+    """Iterative, one level of containers at a time (a recursive walk is what the bound
+    protects against)."""
+    level = [value]
+    depth = 1
+    while level:
         if depth > limit:
             return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        deeper = []
+        for node in level:
+            for child in (node.values() if isinstance(node, dict) else node):
+                if isinstance(child, (dict, list)):
+                    deeper.append(child)
+        level = deeper
+        depth += 1
     return False
 
 
