@@ -16,7 +16,7 @@ from .params_module import params_module
 from .pipeline_module import pipeline_module, reserved_renames
 from .project_files import distributions_key, project_files, readme, split_modules
 from .run_notebook import run_notebook
-from .stage_module import helpers_module, stage_arguments, stage_module
+from .stage_module import Bindings, helpers_module, stage_arguments, stage_module
 from .static_modules import static_modules
 from .render_cache import TextStore, cached, cached_files, cell_part, definition_part, fingerprint
 from .tests_module import test_cells_file, test_files
@@ -49,8 +49,9 @@ def generate_package(graph: StageGraph, package: str, store: TextStore | None = 
         graph, "pipeline", [(n.name, n.inputs, n.outputs, n.params, [c.index for c in n.cells])
                             for n in graph.stages], graph.result_names),
         lambda: pipeline_module(graph, package)))
+    bindings: Bindings = {}
     for node in graph.stages:
-        key = fingerprint(graph, "stage", node.name, node.kind, stage_arguments(graph, node),
+        key = fingerprint(graph, "stage", node.name, node.kind, stage_arguments(graph, node, bindings),
                           node.outputs, [definition_part(defs.get(u)) for u in node.uses],
                           graph.notebook.table[node.stage].description,
                           [(cell_part(b.cell), [n.index for n in b.names]) for b in node.blocks])
