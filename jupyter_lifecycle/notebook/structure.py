@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import repeat
 from typing import Any
 
 from ..errors import Location, NotebookError
@@ -39,8 +40,7 @@ def load_json(text: str, path: str) -> Any:
         raise NotebookError(_too_deep("the notebook's JSON"), Location(path)) from None
     except ValueError as exc:  # e.g. an integer of more digits than Python converts
         raise NotebookError(f"not valid JSON: {exc}", Location(path)) from None
-    if ("\\ud" in text or "\\uD" in text) and _LONE_SURROGATE_ESCAPE.search(text) \
-            and _has_lone_surrogate(raw):
+    if _LONE_SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(raw):
         raise NotebookError("the notebook holds a string with a lone UTF-16 surrogate (a \\ud800"
                             "-\\udfff escape without its pair), which is not text", Location(path))
     return raw
@@ -102,7 +102,7 @@ def _is_int(value: Any) -> bool:
 def _is_text(value: Any) -> bool:
     """nbformat's multiline string: a string or a list of strings."""
     return isinstance(value, str) or (isinstance(value, list)
-                                      and all(isinstance(line, str) for line in value))
+                                      and all(map(isinstance, value, repeat(str))))
 
 
 def check_notebook(raw: dict, path: str) -> None:
