@@ -51,8 +51,7 @@ def live_reads(versions: Versions, injected: Mapping[str, tuple[str, ...]], cell
     they are read where it is called, so they are read here."""
     found: list[LiveRead] = []
     for read in reads:
-        defined = versions.get(read) if versions else None
-        live = read if defined is None else live_version(defined, (cell.index, index)).name
+        live = live_name(versions, read, cell, index) if versions else read
         found.append(LiveRead(read, live))
         values = injected.get(live)
         if values:
@@ -65,9 +64,7 @@ def names_read(versions: Versions, injected: Mapping[str, tuple[str, ...]], cell
     """The notebook names of ``live_reads``, in its order (without making its records)."""
     for read in reads:
         yield read
-        defined = versions.get(read) if versions else None
-        live = read if defined is None else live_version(defined, (cell.index, index)).name
-        values = injected.get(live)
+        values = injected.get(live_name(versions, read, cell, index) if versions else read)
         if values:
             yield from values
 
