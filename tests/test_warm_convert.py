@@ -42,6 +42,11 @@ EDITS = [
     ("a gate's assert (validate stage)", 7,
      "assert metrics['w'] > 0.5, 'weight must be positive'"),
     ("a test cell (test cells file)", 8, "assert len(scaled) == 10\nassert total > 0"),
+    ("a parameter's default (params module, run notebook, pipeline tests)", 1,
+     "n = 4\nlabel = 'base'"),
+    ("a parameter's comment (params module)", 1, "n = 3  # how many\nlabel = 'base'"),
+    ("a test cell reading another value (conftest snapshots)", 8,
+     "assert len(scaled) == 10\nassert model['w'] > 0"),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import libcst as cst
@@ -24,7 +25,12 @@ class GeneratedFile:
 
 
 def notebook_name(graph: StageGraph) -> str:
-    return Path(graph.notebook.path).name
+    return _file_name(graph.notebook.path)
+
+
+@lru_cache(maxsize=64)  # asked for once per cell of a stage module
+def _file_name(path: str) -> str:
+    return Path(path).name
 
 
 def header_lines(graph: StageGraph, prefix: str = "#") -> list[str]:

@@ -16,7 +16,7 @@ from .params_module import params_module
 from .pipeline_module import pipeline_module, reserved_renames
 from .project_files import distributions_key, project_files, readme, split_modules
 from .run_notebook import run_notebook
-from .stage_module import helpers_module, stage_arguments, stage_module
+from .stage_module import Bindings, helpers_module, stage_arguments, stage_module
 from .static_modules import static_modules
 from .render_cache import TextStore, cached, cached_files, cell_part, definition_part, fingerprint
 from .tests_module import test_cells_file, test_files
@@ -36,7 +36,10 @@ def generate_package(graph: StageGraph, package: str, store: TextStore | None = 
     defs = graph.definitions
     static, _ = cached_files(store, fingerprint(graph, "static", package),
                              lambda: ([f for f in static_modules(graph, package) if _holds_code(f.text)], []))
-    src: list[GeneratedFile] = [*static, params_module(graph)]
+    params_cell = graph.notebook.parameters_cell
+    src: list[GeneratedFile] = [*static, cached(store, fingerprint(
+        graph, "params", repr(graph.params), params_cell and (params_cell.index, params_cell.id)),
+        lambda: params_module(graph))]
     if graph.helpers:
         src.append(cached(store, fingerprint(
             graph, "helpers", [definition_part(defs[n]) for n in graph.helpers],
@@ -46,15 +49,16 @@ def generate_package(graph: StageGraph, package: str, store: TextStore | None = 
         graph, "pipeline", [(n.name, n.inputs, n.outputs, n.params, [c.index for c in n.cells])
                             for n in graph.stages], graph.result_names),
         lambda: pipeline_module(graph, package)))
+    bindings: Bindings = {}
     for node in graph.stages:
-        key = fingerprint(graph, "stage", node.name, node.kind, stage_arguments(graph, node),
+        key = fingerprint(graph, "stage", node.name, node.kind, stage_arguments(graph, node, bindings),
                           node.outputs, [definition_part(defs.get(u)) for u in node.uses],
                           graph.notebook.table[node.stage].description,
                           [(cell_part(b.cell), [n.index for n in b.names]) for b in node.blocks])
         src.append(cached(store, key, lambda node=node: stage_module(graph, node, store)))
     files = [GeneratedFile(f"src/{package}/{f.path}", f.text, f.provenance) for f in src]
     expected = recorded_metrics(graph.notebook)
-    files.extend(test_files(graph, package, expected, notebook_dir))
+    files.extend(test_files(graph, package, expected, notebook_dir, store))
     if graph.tests:
         key = fingerprint(graph, "tests", package,
                           [(cell_part(t.cell), [n.index for n in t.block.names], t.reads, t.params,
@@ -64,7 +68,9 @@ def generate_package(graph: StageGraph, package: str, store: TextStore | None = 
                       ci.to_toml() if ci is not None else None, sys.version_info[:2], sys.platform,
                       distributions_key()) if store is not None else ""
     project, unresolved = cached_files(store, key, lambda: project_files(graph, package, store, ci))
-    files.extend([*project, readme(graph, package), run_notebook(graph, package)])
+    files.extend([*project, readme(graph, package),
+                  cached(store, fingerprint(graph, "run-notebook", package, repr(graph.params)),
+                         lambda: run_notebook(graph, package))])
     if ci is not None:
         files.extend([cached(store, fingerprint(graph, "ci-check", package),
                              lambda: ci_check_module(graph, package)),
@@ -74,7 +80,7 @@ def generate_package(graph: StageGraph, package: str, store: TextStore | None = 
                                 f"module {mod!r} is imported but no installed distribution provides "
                                 "it; add it to the generated pyproject.toml by hand",
                                 Location(graph.notebook.path)))
-    for old, new in reserved_renames(graph).items():
+    for old, new in reserved_renames(graph, store).items():
         stage = next((n.name for n in graph.stages if old in n.outputs), "?")
         notes.append(Diagnostic(Severity.INFO, "reserved-name",
                                 f"{old!r} (an output of stage {stage!r}) is also a name of the "

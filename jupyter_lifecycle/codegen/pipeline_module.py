@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import libcst as cst
@@ -9,6 +10,7 @@ from libcst.helpers import parse_template_module
 
 from ..graph import StageGraph, StageNode
 from .common import GeneratedFile, kwarg, module, multiline_call, notebook_name, plural, render
+from .render_cache import TextStore, _codegen_hash
 
 _RUN = '''
 def run(
@@ -60,19 +62,42 @@ class _Names(cst.CSTVisitor):
         return False
 
 
-def _own_names(graph: StageGraph) -> set[str]:
-    """Every name ``pipeline.py`` uses besides the dataflow: run()'s parameters and locals, the
-    module's imports, constants and stage aliases, the builtins it calls."""
+def _template_names() -> set[str]:
+    """Every name ``pipeline.py``'s fixed code uses: run()'s parameters and locals, the module's
+    imports and constants, the builtins it calls."""
     visitor = _Names()
     code = _RUN + _CONTEXT + _IMPORTS + _CONSTANTS.format(notebook="''", stages="()", results="()")
     cst.parse_module(code).visit(visitor)
-    return visitor.names | {_alias(node.name) for node in graph.stages}
+    return visitor.names
 
 
-def reserved_renames(graph: StageGraph) -> dict[str, str]:
+def _stored_template_names(store: TextStore | None) -> set[str]:
+    """``_template_names``, kept in ``store`` (the text is this generator's: one entry per
+    version of it)."""
+    if store is None:
+        return _template_names()
+    key = "pipeline-template-names:" + _codegen_hash()
+    hit = store.get_text(key)
+    if hit is not None:
+        try:
+            return set(json.loads(hit))
+        except (ValueError, TypeError):
+            pass
+    names = _template_names()
+    store.put_text(key, json.dumps(sorted(names)))
+    return names
+
+
+def _own_names(graph: StageGraph, store: TextStore | None = None) -> set[str]:
+    """Every name ``pipeline.py`` uses besides the dataflow: its fixed code's and the stage
+    aliases."""
+    return _stored_template_names(store) | {_alias(node.name) for node in graph.stages}
+
+
+def reserved_renames(graph: StageGraph, store: TextStore | None = None) -> dict[str, str]:
     """Dataflow names that are also the pipeline's own, and what ``pipeline.py`` calls them
     (``until`` -> ``until_``); results and stage arguments keep the notebook's names."""
-    own = _own_names(graph)
+    own = _own_names(graph, store)
     dataflow = {n for node in graph.stages for n in (*node.inputs, *node.outputs)}
     taken = own | dataflow
     renames = {}

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from ..errors import Diagnostic, Location, Severity
 from ..notebook import TaggedNotebook
 from .common import GeneratedFile
+from .literal_edit import only_numbers_differ
 from .render_cache import TextStore, _codegen_hash
 
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__",
@@ -32,19 +33,39 @@ def check_generated(files: Iterable[GeneratedFile], nb: TaggedNotebook,
     """One error per generated Python module that does not compile or reads an undefined name.
 
     ``store`` remembers modules found clean (by their text's hash), so a warm conversion checks
-    only what changed."""
+    only what changed; and each module's text last found clean, so a module that differs from
+    it only in number literals (a constant edited in a cell) is clean without a check."""
     problems: list[Diagnostic] = []
     for f in files:
         if not f.path.endswith(".py"):
             continue
-        key = "selfcheck-ok:" + hashlib.sha256((_codegen_hash() + f.text).encode("utf-8")).hexdigest()
+        key = _clean_key(f.text)
         if store is not None and store.get_text(key) is not None:
             continue
-        found = _check_module(f, nb)
+        clean = store is not None and _edits_numbers_of_clean(store, nb, f)
+        found = [] if clean else _check_module(f, nb)
         problems.extend(found)
         if store is not None and not found:
             store.put_text(key, "1")
+            store.put_text(_last_clean_key(nb, f), f.text)
     return problems
+
+
+def _clean_key(text: str) -> str:
+    return "selfcheck-ok:" + hashlib.sha256((_codegen_hash() + text).encode("utf-8")).hexdigest()
+
+
+def _last_clean_key(nb: TaggedNotebook, f: GeneratedFile) -> str:
+    where = f"{nb.path}\0{f.path}".encode("utf-8", "surrogatepass")
+    return "selfcheck-last:" + hashlib.sha256(where).hexdigest()
+
+
+def _edits_numbers_of_clean(store: TextStore, nb: TaggedNotebook, f: GeneratedFile) -> bool:
+    """The module's last clean text (still known clean to this generator) differs from its
+    text only in number literals: the check would find nothing (``literal_edit``)."""
+    last = store.get_text(_last_clean_key(nb, f))
+    return (last is not None and store.get_text(_clean_key(last)) is not None
+            and only_numbers_differ(last, f.text))
 
 
 def _check_module(f: GeneratedFile, nb: TaggedNotebook) -> list[Diagnostic]:

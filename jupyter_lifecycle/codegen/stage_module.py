@@ -52,11 +52,18 @@ _LITERAL_TYPES = {bool: "bool", int: "int", float: "float", str: "str", bytes: "
 _PARAM_TYPES = {"bool", "int", "float", "str", "list", "dict"}
 
 
-def stage_arguments(graph: StageGraph, node: StageNode) -> tuple[Argument, ...]:
-    """The stage's parameters in signature order: inputs, then the parameters it reads."""
+Bindings = dict[str, dict[str, tuple[Block, StatementNames]]]  # provider → its last bindings
+
+
+def stage_arguments(graph: StageGraph, node: StageNode,
+                    bindings: Bindings | None = None) -> tuple[Argument, ...]:
+    """The stage's parameters in signature order: inputs, then the parameters it reads.
+
+    ``bindings`` holds each provider's last bindings once made (share it across the stages of
+    one graph)."""
     params = {p.name: p for p in graph.params}
     stages = {n.name: n for n in graph.stages}
-    bindings: dict[str, dict[str, tuple[Block, StatementNames]]] = {}  # per provider, built once
+    bindings = {} if bindings is None else bindings
     arguments = []
     for name in node.inputs:
         source = node.providers.get(name, "")

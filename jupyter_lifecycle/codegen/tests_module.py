@@ -11,7 +11,9 @@ from libcst.helpers import parse_template_statement
 
 from ..graph import StageGraph, TestNode
 from .pass_globals import functools_import
-from .common import GeneratedFile, block_statements, from_import, imports_for, module, render
+from .common import (GeneratedFile, block_statements, from_import, header_lines, imports_for,
+                     module, render)
+from .render_cache import TextStore, cached_files, fingerprint
 
 _CONFTEST = '''
 import copy
@@ -302,28 +304,41 @@ def _set_literal(names) -> str:
 
 
 def test_files(graph: StageGraph, package: str, expected_metrics: dict | None,
-               notebook_dir: str | None = None) -> list[GeneratedFile]:
-    files = []
-    conftest = cst.parse_module(_CONFTEST.format(package=package, snapshots=_snapshots(graph),
-                                                 notebook_dir=notebook_dir))
-    files.append(GeneratedFile("tests/conftest.py", render(module(
-        graph, "Fixtures: the pipeline, run once per test session.", list(conftest.body))), "static"))
-    stages = tuple(n.name for n in graph.stages)
-    defaults = {p.name: p.value for p in graph.params}
-    regression = expected_metrics is not None
-    code = _PIPELINE_TESTS.format(
-        package=package, stages=repr(stages), defaults=repr(defaults),
-        results=_set_literal(graph.result_names),
-        regression_imports="import math\nfrom pathlib import Path\n" if regression else "",
-        expected='\nEXPECTED = Path(__file__).with_name("expected_metrics.json")\n' if regression else "")
-    if expected_metrics is not None:
-        code += _REGRESSION_TEST
-    files.append(GeneratedFile("tests/test_pipeline.py", render(module(
-        graph, "The package imports, its CLI runs, and it reproduces the notebook's metrics.",
-        list(cst.parse_module(code).body))), "static + parameters"))
+               notebook_dir: str | None = None, store: TextStore | None = None) -> list[GeneratedFile]:
+    """``tests/conftest.py``, ``tests/test_pipeline.py`` and the expected metrics; ``store``
+    keeps the two modules, rendered, by the code they are made of."""
+    conftest = _CONFTEST.format(package=package, snapshots=_snapshots(graph),
+                                notebook_dir=notebook_dir)
+    code = _pipeline_tests(graph, package, expected_metrics is not None)
+    key = fingerprint(graph, "test-files", header_lines(graph), conftest, code) \
+        if store is not None else ""
+    files, _ = cached_files(store, key, lambda: (_test_modules(graph, conftest, code), []))
     if expected_metrics is not None:
         files.append(GeneratedFile("tests/expected_metrics.json",
                                    json.dumps(expected_metrics, indent=2, sort_keys=True) + "\n",
                                    "outputs of the executed notebook"))
     return files
+
+
+def _test_modules(graph: StageGraph, conftest: str, code: str) -> list[GeneratedFile]:
+    return [
+        GeneratedFile("tests/conftest.py", render(module(
+            graph, "Fixtures: the pipeline, run once per test session.",
+            list(cst.parse_module(conftest).body))), "static"),
+        GeneratedFile("tests/test_pipeline.py", render(module(
+            graph, "The package imports, its CLI runs, and it reproduces the notebook's metrics.",
+            list(cst.parse_module(code).body))), "static + parameters"),
+    ]
+
+
+def _pipeline_tests(graph: StageGraph, package: str, regression: bool) -> str:
+    """The source of ``tests/test_pipeline.py``'s tests."""
+    stages = tuple(n.name for n in graph.stages)
+    defaults = {p.name: p.value for p in graph.params}
+    code = _PIPELINE_TESTS.format(
+        package=package, stages=repr(stages), defaults=repr(defaults),
+        results=_set_literal(graph.result_names),
+        regression_imports="import math\nfrom pathlib import Path\n" if regression else "",
+        expected='\nEXPECTED = Path(__file__).with_name("expected_metrics.json")\n' if regression else "")
+    return code + _REGRESSION_TEST if regression else code
 

@@ -69,9 +69,13 @@ def step_names(stages: list[str], table: StageTable) -> list[str]:
 
 def produced(facts: NotebookFacts, blocks: list[Block]) -> frozenset[str]:
     """What the blocks bind or mutate (definitions excluded)."""
-    return frozenset({name for block in blocks for names in block.names
-                      for name in (*names.defines,
-                                   *(m for m in names.mutates if m not in facts.definitions))})
+    found: set[str] = set()
+    for block in blocks:
+        for names in block.names:
+            found.update(names.defines)
+            if names.mutates:
+                found.update(m for m in names.mutates if m not in facts.definitions)
+    return frozenset(found)
 
 
 def warn_out_of_lifecycle_order(nodes: list[StageNode], table: StageTable,

@@ -44,25 +44,28 @@ class DeadValue:
 
 def dead_values(graph: StageGraph) -> list[DeadValue]:
     found: list[DeadValue] = []
+    definitions, injected = graph.definitions, graph.injected
     for node in graph.stages:
         live = set(node.outputs)
         entries = [(block, names) for block in node.blocks for names in block.names]
         for block, names in reversed(entries):
-            defines = [d for d in names.defines if d not in graph.definitions]
-            dead = tuple(d for d in defines if d not in live and not d.startswith("_"))
-            if dead and names.kind in ("code", "constant") and not names.compound \
-                    and len(dead) == len(defines):
-                statement = block.analysis.module.body[names.index] if block.analysis.module else None
-                found.append(DeadValue(node.name, dead, block.cell.id, names.index,
-                                       names.line + block.line_offset,
-                                       not names.mutates and _computes_only(statement)))
-            if not names.compound:
+            defines = [d for d in names.defines if d not in definitions] if names.defines else []
+            if defines and names.kind in ("code", "constant") and not names.compound:
+                dead = tuple(d for d in defines if d not in live and not d.startswith("_"))
+                if dead and len(dead) == len(defines):
+                    module = block.analysis.module
+                    statement = module.body[names.index] if module else None
+                    found.append(DeadValue(node.name, dead, block.cell.id, names.index,
+                                           names.line + block.line_offset,
+                                           not names.mutates and _computes_only(statement)))
+            if defines and not names.compound:
                 live.difference_update(defines)
             live.update(names.reads)
             live.update(names.earlier_reads)
             live.update(names.mutates)
-            for read in (*names.reads, *names.earlier_reads):
-                live.update(graph.injected.get(read, ()))
+            if injected:  # a function called here reads these globals
+                for read in (*names.reads, *names.earlier_reads):
+                    live.update(injected.get(read, ()))
     found.reverse()
     return found
 

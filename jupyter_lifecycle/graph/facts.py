@@ -17,7 +17,7 @@ from ..notebook import Cell, TaggedNotebook
 from .checks import Reporter, cell_diagnostics
 from .dead_values import StatementRef
 from .definitions import collect_definitions
-from .live_names import Versions, live_reads
+from .live_names import Versions, names_read
 from .model import Block, Definition
 from .params import Param, read_parameters
 from .resolve import NameFacts
@@ -51,8 +51,10 @@ class NotebookFacts:
                 and self.nb.table[c.stage].exported]
 
     def kept(self, cell: Cell) -> list[StatementNames]:
-        return [n for n in self.analyses[cell.id].kept_names()
-                if StatementRef(cell.id, n.index) not in self.left_out]
+        kept = self.analyses[cell.id].kept_names()
+        if not self.left_out:
+            return kept
+        return [n for n in kept if StatementRef(cell.id, n.index) not in self.left_out]
 
     def is_definition(self, names: StatementNames, cell: Cell) -> bool:
         if names.kind in ("import", "def", "class"):
@@ -81,9 +83,8 @@ class NotebookFacts:
             for names in self.kept(cell):
                 if self.is_definition(names, cell):
                     continue
-                reads.update(r.read for r in live_reads(
-                    self.versions, self.injected, cell, names.index,
-                    (*names.reads, *names.earlier_reads, *names.mutates)))
+                reads.update(names_read(self.versions, self.injected, cell, names.index,
+                                        (*names.reads, *names.earlier_reads, *names.mutates)))
                 writes.update(names.defines)
                 writes.update(names.mutates)
         return Effects(frozenset(reads - set(self.definitions)),

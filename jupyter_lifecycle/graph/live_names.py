@@ -8,8 +8,9 @@ statement calls the version defined above it, under the name the package gives t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..notebook import Cell
 from .definitions import Version, live_version
@@ -17,9 +18,9 @@ from .definitions import Version, live_version
 Versions = Mapping[str, tuple[Version, ...]]  # def/class name defined twice+ → its versions
 
 
-@dataclass(frozen=True)
-class LiveRead:
-    """A name a statement reads, and the package's name for it."""
+class LiveRead(NamedTuple):
+    """A name a statement reads, and the package's name for it (a named tuple: a graph build
+    makes one per read of every statement)."""
 
     read: str  # as the notebook writes it
     live: str  # the version live at the statement (``read`` unless defined twice)
@@ -50,10 +51,22 @@ def live_reads(versions: Versions, injected: Mapping[str, tuple[str, ...]], cell
     they are read where it is called, so they are read here."""
     found: list[LiveRead] = []
     for read in reads:
-        live = live_name(versions, read, cell, index)
+        live = live_name(versions, read, cell, index) if versions else read
         found.append(LiveRead(read, live))
-        found.extend(LiveRead(value, value) for value in injected.get(live, ()))
+        values = injected.get(live)
+        if values:
+            found.extend(LiveRead(value, value) for value in values)
     return tuple(found)
+
+
+def names_read(versions: Versions, injected: Mapping[str, tuple[str, ...]], cell: Cell,
+               index: int, reads: Iterable[str]) -> Iterator[str]:
+    """The notebook names of ``live_reads``, in its order (without making its records)."""
+    for read in reads:
+        yield read
+        values = injected.get(live_name(versions, read, cell, index) if versions else read)
+        if values:
+            yield from values
 
 
 def renames_of(cell: Cell, index: int, reads: Iterable[LiveRead]) -> tuple[Rename, ...]:

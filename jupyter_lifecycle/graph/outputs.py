@@ -17,9 +17,11 @@ def assign_outputs(flow: Dataflow, tests: Iterable[TestNode], definitions: Mappi
     stages = flow.nodes
     produced, order = flow.produced, flow.order
     outputs: dict[str, list[str]] = {s.name: [] for s in stages}
+    needed: dict[str, set[str]] = {s.name: set() for s in stages}  # what outputs holds
 
     def need(stage_name: str, value: str) -> None:
-        if value not in outputs[stage_name]:
+        if value not in needed[stage_name]:
+            needed[stage_name].add(value)
             outputs[stage_name].append(value)
 
     for node in stages:

@@ -39,12 +39,15 @@ def block_reads(facts: NotebookFacts, blocks: list[Block], earlier: Earlier, rep
         return SourcedRead(read.live, resolve(facts.names, read.read, earlier, report, block.cell,
                                               line, stage))
 
+    versions, definitions = facts.versions, facts.definitions
     for block in blocks:
+        offset = block.line_offset
         for names in block.names:
-            line = names.line + block.line_offset
-            reads = live_reads(facts.versions, facts.injected, block.cell, names.index,
+            line = names.line + offset
+            reads = live_reads(versions, facts.injected, block.cell, names.index,
                                (*names.reads, *names.earlier_reads, *names.mutates))
-            renames.extend(renames_of(block.cell, names.index, reads))
+            if versions:  # only a function defined twice is read under another name
+                renames.extend(renames_of(block.cell, names.index, reads))
             for read in reads:
                 if read.live in bound:
                     continue
@@ -55,7 +58,8 @@ def block_reads(facts: NotebookFacts, blocks: list[Block], earlier: Earlier, rep
                     continue
                 found.append(read_of(read, block, line))
             bound.update(names.defines)
-            bound.update(m for m in names.mutates if m not in facts.definitions)
+            if names.mutates:
+                bound.update(m for m in names.mutates if m not in definitions)
             if calls_defs and names.kind in ("def", "class"):
                 body = live_reads(facts.versions, facts.injected, block.cell, names.index,
                                   names.global_reads)

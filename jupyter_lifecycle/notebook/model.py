@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Diagnostic, Location
@@ -60,9 +61,9 @@ class TaggedNotebook:
 
         return Path(self.path).stem
 
-    @property
+    @cached_property  # asked for a dozen times per graph build
     def code_cells(self) -> tuple[Cell, ...]:
-        return tuple(c for c in self.cells if c.is_code)
+        return tuple(c for c in self.cells if c.cell_type == "code")
 
     @property
     def parameters_cell(self) -> Cell | None:

@@ -123,19 +123,20 @@ def _build_cells(raw_cells, path: str, table: StageTable) -> tuple[list[Cell], l
                 f"cell has several stage tags ({', '.join(explicit)}); keep one",
                 Location(path, index, cell_id, 1)))
         explicit_stage = explicit[0] if explicit else None
+        source = _source(raw)
         migrated = explicit or PARAMETERS_TAG in tags  # carries our tags too: nothing to map
         if dialect is None and not migrated \
-                and (name := cell_dialect(tags, _source(raw), raw["cell_type"])):
+                and (name := cell_dialect(tags, source, raw["cell_type"])):
             dialect = (name, index, cell_id)
         if explicit_stage is None and table.get("skip") is not None \
-                and foreign_skip(tags, _source(raw), raw["cell_type"]):
+                and foreign_skip(tags, source, raw["cell_type"]):
             explicit_stage, skipped = "skip", skipped + 1
         is_code = raw["cell_type"] == "code"
         cells.append(Cell(
             index=index,
             id=cell_id,
             cell_type=raw["cell_type"],
-            source=_source(raw),
+            source=source,
             tags=tags,
             stage=explicit_stage or table.default_stage,  # the rule below sets it
             explicit_stage=explicit_stage,

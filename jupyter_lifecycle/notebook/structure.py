@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import repeat
 from typing import Any
 
 from ..errors import Location, NotebookError
@@ -55,14 +56,20 @@ def _too_deep(what: str) -> str:
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
-    """Iterative (a recursive walk is what the bound protects against)."""
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
+    """Iterative, one level of containers at a time (a recursive walk is what the bound
+    protects against)."""
+    level = [value]
+    depth = 1
+    while level:
         if depth > limit:
             return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        deeper = []
+        for node in level:
+            for child in (node.values() if isinstance(node, dict) else node):
+                if isinstance(child, (dict, list)):
+                    deeper.append(child)
+        level = deeper
+        depth += 1
     return False
 
 
@@ -95,7 +102,7 @@ def _is_int(value: Any) -> bool:
 def _is_text(value: Any) -> bool:
     """nbformat's multiline string: a string or a list of strings."""
     return isinstance(value, str) or (isinstance(value, list)
-                                      and all(isinstance(line, str) for line in value))
+                                      and all(map(isinstance, value, repeat(str))))
 
 
 def check_notebook(raw: dict, path: str) -> None:

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import shutil
@@ -46,6 +45,8 @@ class Plan:
     current: dict[str, bytes] = field(default_factory=dict, repr=False)  # what the tree holds now
 
     def diff(self, files: list[GeneratedFile]) -> str:
+        import difflib  # only a dry run shows diffs
+
         chunks = []
         by_path = {f.path: f for f in files}
         for path in sorted(self.create + self.update):
