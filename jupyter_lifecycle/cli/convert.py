@@ -29,9 +29,9 @@ from .output import EPILOG, EXIT_DIAGNOSTICS, console, fail, print_diagnostics
 def convert(notebook, out_dir, package, force, dry_run, prune, auto_tag, no_ci, ci_matrix,
             no_cache, verbose):
     """Convert NOTEBOOK into an installable package with tests and a papermill run notebook."""
-    from .collector import collector_paused
+    from ..analysis.gc_pause import collector_paused
 
-    with collector_paused():  # a one-shot process: see collector.py
+    with collector_paused(freeze=True):  # a one-shot process: see gc_pause.py
         from ..api import convert as do_convert
         from ..errors import LifecycleError
 
