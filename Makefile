@@ -132,8 +132,18 @@ bench-lab: lab-build
 	NODE_PATH=$(abspath $(LABEXT))/ui-tests/node_modules VENV_BIN=$(VENV_BIN) \
 		$(LABEXT)/ui-tests/run.sh --config playwright.bench.config.js
 
-bench: install
-	$(PY) benchmarks/convert_bench.py
+# The benchmark's own venv: the package and nbconvert, no JupyterLab (nbconvert's start-up grows
+# with the Jupyter packages installed next to it, so the ratios are measured without them).
+BENCH_VENV := .venv-bench
+
+$(BENCH_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(NO_NODE) $(BENCH_VENV)/bin/pip install --quiet -e . nbconvert
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python benchmarks/convert_bench.py
 
 samples: install
 	$(PY) scripts/make_samples.py
