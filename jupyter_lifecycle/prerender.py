@@ -76,7 +76,7 @@ def precompute(nb: TaggedNotebook, cache: AnalysisCache) -> int:
         if dists is not None:
             cache.put_text(distributions_key(), json.dumps(dists.get()))
     for cell, analysis, _ in done:  # without a tree: just built (or unpickled), so ours to complete
-        if analysis._module is None:
+        if not analysis.holds_tree:
             analysis.adopt_loader(AnalysisCache.tree_loader(source_key(cell.source), cell.source))
     cache.put_many({source_key(cell.source): analysis for cell, analysis, _ in done})
     cache.put_texts({texts_key(notebook, cell, gates[cell.id]): texts

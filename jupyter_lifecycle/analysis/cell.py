@@ -62,6 +62,11 @@ class CellAnalysis:
             object.__setattr__(self, "_module", self._loader())
         return self._module
 
+    @property
+    def holds_tree(self) -> bool:
+        """Whether the tree is in memory (not dropped, nor yet loaded back)."""
+        return self._module is not None
+
     def without_tree(self) -> "CellAnalysis":
         return replace(self, _module=None, _loader=None)
 
