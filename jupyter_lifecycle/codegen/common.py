@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import keyword
+import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import libcst as cst
@@ -25,12 +25,7 @@ class GeneratedFile:
 
 
 def notebook_name(graph: StageGraph) -> str:
-    return _file_name(graph.notebook.path)
-
-
-@lru_cache(maxsize=64)  # asked for once per cell of a stage module
-def _file_name(path: str) -> str:
-    return Path(path).name
+    return os.path.basename(graph.notebook.path)  # asked for once per cell of a stage module
 
 
 def header_lines(graph: StageGraph, prefix: str = "#") -> list[str]:

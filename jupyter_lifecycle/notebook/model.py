@@ -63,7 +63,7 @@ class TaggedNotebook:
 
     @cached_property  # asked for a dozen times per graph build
     def code_cells(self) -> tuple[Cell, ...]:
-        return tuple(c for c in self.cells if c.cell_type == "code")
+        return tuple(c for c in self.cells if c.is_code)
 
     @property
     def parameters_cell(self) -> Cell | None:
